@@ -1,0 +1,229 @@
+//! The API conventions every component follows (DESIGN.md, "API
+//! conventions"): RFC 9457 problem details, JSON bodies of at most 64 KiB
+//! with errors naming the field, `405` with `Allow`, and where the caller's
+//! session token comes from.
+
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use serde_json::{Value, json};
+
+/// Request bodies above this are refused with `413`.
+pub const MAX_BODY_BYTES: usize = 64 * 1024;
+
+/// The cookie `auth` sets; components accept it as well as `Authorization: Bearer`.
+pub const SESSION_COOKIE: &str = "hc_session";
+
+/// A response before it becomes Spin's: plain data, so logic is testable natively.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ApiResponse {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+}
+
+impl ApiResponse {
+    pub fn json(status: u16, value: &impl Serialize) -> Self {
+        let body = serde_json::to_vec(value).unwrap_or_else(|_| b"null".to_vec());
+        Self { status, headers: vec![("content-type".into(), "application/json".into())], body }
+    }
+
+    pub fn no_content() -> Self {
+        Self { status: 204, headers: Vec::new(), body: Vec::new() }
+    }
+
+    pub fn with_header(mut self, name: &str, value: impl Into<String>) -> Self {
+        self.headers.push((name.to_string(), value.into()));
+        self
+    }
+
+    pub fn json_body(&self) -> Value {
+        serde_json::from_slice(&self.body).unwrap_or(Value::Null)
+    }
+}
+
+impl From<ApiResponse> for spin_sdk::http::Response {
+    fn from(r: ApiResponse) -> Self {
+        spin_sdk::http::Response::builder().status(r.status).headers(r.headers).body(r.body).build()
+    }
+}
+
+/// An RFC 9457 problem: the error half of every handler.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Problem {
+    pub status: u16,
+    pub title: &'static str,
+    pub detail: String,
+    pub headers: Vec<(String, String)>,
+    /// Extension members, e.g. the field a `400` is about.
+    pub extensions: serde_json::Map<String, Value>,
+}
+
+impl Problem {
+    pub fn new(status: u16, title: &'static str, detail: impl Into<String>) -> Self {
+        Self { status, title, detail: detail.into(), headers: Vec::new(), extensions: Default::default() }
+    }
+
+    pub fn bad_request(detail: impl Into<String>) -> Self {
+        Self::new(400, "Bad Request", detail)
+    }
+
+    /// A `400` about one field of the body or query.
+    pub fn invalid_field(field: &str, detail: impl Into<String>) -> Self {
+        Self::bad_request(detail).with_extension("field", json!(field))
+    }
+
+    pub fn unauthorized(detail: impl Into<String>) -> Self {
+        Self::new(401, "Unauthorized", detail)
+    }
+
+    pub fn not_found() -> Self {
+        Self::new(404, "Not Found", "There is nothing here, or it is not yours to see.")
+    }
+
+    pub fn method_not_allowed(allowed: &[&str]) -> Self {
+        Self::new(405, "Method Not Allowed", format!("Use {}.", allowed.join(" or ")))
+            .with_header("allow", allowed.join(", "))
+    }
+
+    pub fn too_many_requests(retry_after_secs: u64, detail: impl Into<String>) -> Self {
+        Self::new(429, "Too Many Requests", detail).with_header("retry-after", retry_after_secs.to_string())
+    }
+
+    pub fn unavailable(detail: impl Into<String>) -> Self {
+        Self::new(503, "Service Unavailable", detail).with_header("retry-after", "5")
+    }
+
+    pub fn with_header(mut self, name: &str, value: impl Into<String>) -> Self {
+        self.headers.push((name.to_string(), value.into()));
+        self
+    }
+
+    pub fn with_extension(mut self, name: &str, value: Value) -> Self {
+        self.extensions.insert(name.to_string(), value);
+        self
+    }
+
+    pub fn into_response(self) -> ApiResponse {
+        let mut body = serde_json::Map::new();
+        body.insert("type".into(), json!("about:blank"));
+        body.insert("title".into(), json!(self.title));
+        body.insert("status".into(), json!(self.status));
+        body.insert("detail".into(), json!(self.detail));
+        body.extend(self.extensions);
+        let mut headers = vec![("content-type".to_string(), "application/problem+json".to_string())];
+        headers.extend(self.headers);
+        ApiResponse { status: self.status, headers, body: Value::Object(body).to_string().into_bytes() }
+    }
+}
+
+/// A store failure is the service being unavailable, never a crash.
+impl From<key_value::StoreError> for Problem {
+    fn from(e: key_value::StoreError) -> Self {
+        Problem::unavailable(format!("Storage is unavailable right now; try again shortly. ({e})"))
+    }
+}
+
+/// Every handler's result; both halves become a response.
+pub type ApiResult = Result<ApiResponse, Problem>;
+
+pub fn into_spin(result: ApiResult) -> spin_sdk::http::Response {
+    result.unwrap_or_else(Problem::into_response).into()
+}
+
+/// Parses a JSON request body: `413` above [`MAX_BODY_BYTES`], `400` naming
+/// the missing or malformed field.
+pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, Problem> {
+    if body.len() > MAX_BODY_BYTES {
+        return Err(Problem::new(413, "Content Too Large", format!("The body is over {} KiB.", MAX_BODY_BYTES / 1024)));
+    }
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Err(Problem::bad_request("The body is empty; send a JSON object."));
+    }
+    serde_json::from_slice(body).map_err(|e| {
+        let message = e.to_string();
+        // serde names the field in backticks: "missing field `email`", "invalid type: ... for `lang`".
+        let field = message.split('`').nth(1).filter(|f| !f.contains(' ')).map(str::to_string);
+        let detail = match e.classify() {
+            serde_json::error::Category::Syntax | serde_json::error::Category::Eof => {
+                format!("The body is not valid JSON: {message}.")
+            }
+            _ => format!("The body does not fit this request: {message}."),
+        };
+        match field {
+            Some(field) => Problem::invalid_field(&field, detail),
+            None => Problem::bad_request(detail),
+        }
+    })
+}
+
+/// The session token from `Authorization: Bearer ...`, else from the session cookie.
+pub fn session_token<'a>(authorization: Option<&'a str>, cookie: Option<&'a str>) -> Option<&'a str> {
+    if let Some(auth) = authorization {
+        let (scheme, token) = auth.trim().split_once(' ')?;
+        return scheme.eq_ignore_ascii_case("bearer").then_some(token.trim());
+    }
+    cookie?.split(';').find_map(|pair| {
+        let (name, value) = pair.trim().split_once('=')?;
+        (name == SESSION_COOKIE).then_some(value)
+    })
+}
+
+/// A request's header as text, from Spin's request.
+pub fn header<'a>(req: &'a spin_sdk::http::Request, name: &str) -> Option<&'a str> {
+    req.header(name).and_then(|v| v.as_str())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde::Deserialize;
+
+    #[derive(Deserialize, Debug)]
+    #[allow(dead_code)]
+    struct Login {
+        email: String,
+        password: String,
+    }
+
+    #[test]
+    fn missing_field_is_a_400_naming_it() {
+        let p = parse_json::<Login>(br#"{"email":"a@b.c"}"#).unwrap_err();
+        assert_eq!(p.status, 400);
+        assert_eq!(p.extensions["field"], "password");
+        assert!(p.detail.contains("password"));
+    }
+
+    #[test]
+    fn malformed_json_and_empty_bodies_are_400() {
+        assert_eq!(parse_json::<Login>(b"{not json").unwrap_err().status, 400);
+        assert_eq!(parse_json::<Login>(b"  ").unwrap_err().status, 400);
+        assert_eq!(parse_json::<Login>(&[0xff, 0xfe]).unwrap_err().status, 400);
+    }
+
+    #[test]
+    fn bodies_over_64_kib_are_413() {
+        let big = vec![b' '; MAX_BODY_BYTES + 1];
+        assert_eq!(parse_json::<Login>(&big).unwrap_err().status, 413);
+    }
+
+    #[test]
+    fn problem_response_is_rfc_9457() {
+        let r = Problem::method_not_allowed(&["GET", "POST"]).into_response();
+        assert_eq!(r.status, 405);
+        assert!(r.headers.contains(&("allow".into(), "GET, POST".into())));
+        assert!(r.headers.contains(&("content-type".into(), "application/problem+json".into())));
+        let body = r.json_body();
+        assert_eq!(body["status"], 405);
+        assert_eq!(body["title"], "Method Not Allowed");
+        assert_eq!(body["type"], "about:blank");
+    }
+
+    #[test]
+    fn token_comes_from_bearer_then_cookie() {
+        assert_eq!(session_token(Some("Bearer abc"), Some("hc_session=zzz")), Some("abc"));
+        assert_eq!(session_token(Some("Basic abc"), Some("hc_session=zzz")), None);
+        assert_eq!(session_token(None, Some("theme=dark; hc_session=zzz")), Some("zzz"));
+        assert_eq!(session_token(None, Some("theme=dark")), None);
+        assert_eq!(session_token(None, None), None);
+    }
+}

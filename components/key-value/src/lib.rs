@@ -1,0 +1,103 @@
+//! Key-value access shared by the components.
+//!
+//! Domain logic takes `&impl KeyValue`; components pass Spin's store, unit
+//! tests pass a [`MemoryStore`]. Store failures surface as [`StoreError`],
+//! which components answer with `503`.
+
+use serde::{Serialize, de::DeserializeOwned};
+use std::cell::RefCell;
+use std::collections::BTreeMap;
+
+/// A backend failure (e.g. Redis unreachable), or a stored value that no longer parses.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoreError(pub String);
+
+impl std::fmt::Display for StoreError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for StoreError {}
+
+pub trait KeyValue {
+    fn get(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError>;
+    fn set(&self, key: &str, value: &[u8]) -> Result<(), StoreError>;
+    fn delete(&self, key: &str) -> Result<(), StoreError>;
+
+    fn get_json<T: DeserializeOwned>(&self, key: &str) -> Result<Option<T>, StoreError> {
+        match self.get(key)? {
+            None => Ok(None),
+            Some(bytes) => serde_json::from_slice(&bytes)
+                .map(Some)
+                .map_err(|e| StoreError(format!("the record at {key:?} is unreadable: {e}"))),
+        }
+    }
+
+    fn set_json<T: Serialize>(&self, key: &str, value: &T) -> Result<(), StoreError> {
+        let bytes = serde_json::to_vec(value).map_err(|e| StoreError(format!("cannot encode {key:?}: {e}")))?;
+        self.set(key, &bytes)
+    }
+}
+
+impl KeyValue for spin_sdk::key_value::Store {
+    fn get(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
+        spin_sdk::key_value::Store::get(self, key).map_err(|e| StoreError(e.to_string()))
+    }
+
+    fn set(&self, key: &str, value: &[u8]) -> Result<(), StoreError> {
+        spin_sdk::key_value::Store::set(self, key, value).map_err(|e| StoreError(e.to_string()))
+    }
+
+    fn delete(&self, key: &str) -> Result<(), StoreError> {
+        spin_sdk::key_value::Store::delete(self, key).map_err(|e| StoreError(e.to_string()))
+    }
+}
+
+/// Opens a store the component's manifest lists.
+pub fn open(label: &str) -> Result<spin_sdk::key_value::Store, StoreError> {
+    spin_sdk::key_value::Store::open(label).map_err(|e| StoreError(format!("cannot open the {label:?} store: {e}")))
+}
+
+/// An in-memory store for tests.
+#[derive(Default)]
+pub struct MemoryStore {
+    entries: RefCell<BTreeMap<String, Vec<u8>>>,
+}
+
+impl MemoryStore {
+    pub fn keys(&self) -> Vec<String> {
+        self.entries.borrow().keys().cloned().collect()
+    }
+}
+
+impl KeyValue for MemoryStore {
+    fn get(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
+        Ok(self.entries.borrow().get(key).cloned())
+    }
+
+    fn set(&self, key: &str, value: &[u8]) -> Result<(), StoreError> {
+        self.entries.borrow_mut().insert(key.to_string(), value.to_vec());
+        Ok(())
+    }
+
+    fn delete(&self, key: &str) -> Result<(), StoreError> {
+        self.entries.borrow_mut().remove(key);
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn json_round_trip_and_unreadable_records() {
+        let store = MemoryStore::default();
+        store.set_json("k", &vec![1, 2]).unwrap();
+        assert_eq!(store.get_json::<Vec<i32>>("k").unwrap(), Some(vec![1, 2]));
+        store.set("bad", b"{").unwrap();
+        assert!(store.get_json::<Vec<i32>>("bad").is_err());
+        assert_eq!(store.get_json::<Vec<i32>>("none").unwrap(), None);
+    }
+}
