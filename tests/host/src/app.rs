@@ -44,6 +44,8 @@ pub struct AppOptions {
     pub request_timeout: Duration,
     /// The address the app is served on, for `spin-full-url`.
     pub listen_addr: SocketAddr,
+    /// Print one line per request to stderr (off for load tests).
+    pub log_requests: bool,
 }
 
 impl AppOptions {
@@ -56,6 +58,7 @@ impl AppOptions {
             clock: Clock::system(),
             request_timeout: Duration::from_secs(30),
             listen_addr: SocketAddr::from(([127, 0, 0, 1], 3000)),
+            log_requests: true,
         }
     }
 }
@@ -109,6 +112,8 @@ impl App {
     pub fn load(options: AppOptions) -> Result<Arc<Self>> {
         let manifest = Manifest::load(&options.manifest)?;
         let state_dir = options.state_dir.clone().unwrap_or_else(|| manifest.dir.join(".spin"));
+        let state_dir = std::path::absolute(&state_dir)
+            .with_context(|| format!("cannot resolve the state folder {}", state_dir.display()))?;
         let runtime_config = match &options.runtime_config {
             Some(path) => RuntimeConfig::load(path, &state_dir)?,
             None => RuntimeConfig::defaults(&state_dir),
@@ -217,12 +222,16 @@ impl App {
         let path = req.uri().path().to_string();
         let Some(route) = self.router.route(&path) else {
             let response = problem::response(http::StatusCode::NOT_FOUND, "No route matches this path.");
-            log_request(&method, &path, "-", response.status(), started);
+            if self.options.log_requests {
+                log_request(&method, &path, "-", response.status(), started);
+            }
             return response;
         };
         let component = route.component.clone();
         let response = self.run(route, req, client).await;
-        log_request(&method, &path, &component, response.status(), started);
+        if self.options.log_requests {
+            log_request(&method, &path, &component, response.status(), started);
+        }
         response
     }
 

@@ -65,6 +65,7 @@ fn main() -> Result<()> {
                 clock,
                 request_timeout: timeout,
                 listen_addr: listen,
+                log_requests: true,
             };
             serve(options)
         }

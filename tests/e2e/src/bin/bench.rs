@@ -1,0 +1,629 @@
+//! The project's benchmark: how much each route costs compared with hello world.
+//!
+//! ```text
+//! cargo run -p end-to-end --bin bench -- [--seconds N] [--connections C] [--threads T]
+//! ```
+//!
+//! In this one process it serves, on loopback ports the OS picks:
+//!
+//! - **plain hyper**: a hyper 1.x HTTP/1.1 server answering `hello, world\n`,
+//!   no wasm at all: the floor for this machine, network stack and `wrk`;
+//! - **the fixture app** (`tests/fixtures/spin.toml`) on the project's host,
+//!   whose `/hello` route is the hello-world component: the cost of the host
+//!   itself (routing, a fresh wasm instance per request, wasi-http);
+//! - **the real app** (`spin.toml`) with a SQLite session store in a temporary
+//!   folder, signed in as anna@example.com.
+//!
+//! Then it runs `wrk --latency` against each target of [`targets`] in turn,
+//! after a one-second warm-up run that is thrown away, and prints requests per
+//! second and the 50th and 99th latency percentiles.
+//!
+//! Reading the ratios: every route is compared with the **host hello fixture**,
+//! so that the host's own overhead cancels out and what is left is the route's
+//! work (reading the session store, JSON, a bigger component...):
+//!
+//! - `p50 x` and `p99 x` are *route latency / hello latency*;
+//! - `req/s x` is *hello requests per second / route requests per second*.
+//!
+//! Both read the same way: `1.00x` costs as much as hello world, `3.00x` is
+//! three times as expensive. The last line compares the host's hello with
+//! plain hyper (hello / hyper for latency, hyper / hello for throughput): the
+//! price of running a wasm component per request at all.
+//!
+//! Absolute figures depend on the machine and on the build profile (the dev
+//! profile optimises dependencies but not the workspace crates); `wrk` shares
+//! the CPUs with the servers. Compare ratios, not raw numbers, across machines.
+//!
+//! A target that answers anything but 2xx/3xx, or whose connections fail, is
+//! reported loudly and makes the command exit non-zero.
+//!
+//! It also prints how long `App::load` of the real `spin.toml` takes with a
+//! cold and with a warm compile cache, and the size of every `.wasm` file in
+//! `target/wasm32-wasip2/release` that the two manifests use.
+
+use anyhow::{Context, Result, bail};
+use end_to_end::{Running, fixture_options, repo_root, runtime_config, temp_dir};
+use spin_host::{App, AppOptions};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+const USAGE: &str = "usage: bench [--seconds N] [--connections C] [--threads T]";
+
+/// The target plain hyper answers; the floor.
+const HYPER_HELLO: &str = "hyper hello";
+/// The target every route is compared with.
+const HOST_HELLO: &str = "host hello (fixture)";
+
+/// How long the discarded warm-up run of each target lasts.
+const WARM_UP_SECONDS: u32 = 1;
+
+/// The session store of the real app, as in `deploy/local/runtime-config.toml`
+/// but in a temporary folder.
+const REAL_RUNTIME_CONFIG: &str = "[key_value_store.sessions]\ntype = \"spin\"\npath = \"sessions.db\"\n";
+
+/// The servers under test and what it takes to call them.
+struct Servers {
+    hyper: String,
+    fixture: Running,
+    real: Running,
+    /// A session token for anna@example.com on the real app.
+    token: String,
+}
+
+/// The list of what gets measured, in order: one line per target.
+fn targets(s: &Servers) -> Vec<Target> {
+    vec![
+        Target::new(HYPER_HELLO, format!("{}/", s.hyper)),
+        Target::new(HOST_HELLO, s.fixture.url("/hello")),
+        Target::new("GET /api/session", s.real.url("/api/session")).bearer(&s.token),
+    ]
+}
+
+/// One URL to load, with the headers each request carries.
+#[derive(Debug, Clone)]
+struct Target {
+    name: String,
+    url: String,
+    headers: Vec<(String, String)>,
+}
+
+impl Target {
+    fn new(name: &str, url: String) -> Self {
+        Self { name: name.to_string(), url, headers: Vec::new() }
+    }
+
+    fn header(mut self, name: &str, value: &str) -> Self {
+        self.headers.push((name.to_string(), value.to_string()));
+        self
+    }
+
+    fn bearer(self, token: &str) -> Self {
+        self.header("Authorization", &format!("Bearer {token}"))
+    }
+}
+
+/// How hard and how long to load each target.
+#[derive(Debug, Clone, Copy)]
+struct Load {
+    seconds: u32,
+    connections: u32,
+    threads: u32,
+}
+
+impl Load {
+    fn from_args() -> Result<Self> {
+        let mut load = Load { seconds: 5, connections: 16, threads: 2 };
+        let mut args = std::env::args().skip(1);
+        while let Some(arg) = args.next() {
+            let mut number = |name: &str| -> Result<u32> {
+                let value = args.next().with_context(|| format!("{name} needs a value\n{USAGE}"))?;
+                match value.parse() {
+                    Ok(n) if n > 0 => Ok(n),
+                    _ => bail!("{name} takes a whole number above 0, not {value:?}\n{USAGE}"),
+                }
+            };
+            match arg.as_str() {
+                "--seconds" => load.seconds = number("--seconds")?,
+                "--connections" => load.connections = number("--connections")?,
+                "--threads" => load.threads = number("--threads")?,
+                "-h" | "--help" => {
+                    println!("{USAGE}");
+                    std::process::exit(0);
+                }
+                other => bail!("unknown argument {other:?}\n{USAGE}"),
+            }
+        }
+        if load.threads > load.connections {
+            bail!("wrk needs at least as many connections ({}) as threads ({})", load.connections, load.threads);
+        }
+        Ok(load)
+    }
+}
+
+/// What one `wrk --latency` run reports.
+#[derive(Debug, Clone, PartialEq)]
+struct WrkResult {
+    requests: u64,
+    requests_per_sec: f64,
+    p50_ms: f64,
+    p99_ms: f64,
+    /// Responses whose status was not 2xx or 3xx.
+    non_2xx_3xx: u64,
+    socket_errors: SocketErrors,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+struct SocketErrors {
+    connect: u64,
+    read: u64,
+    write: u64,
+    timeout: u64,
+}
+
+impl SocketErrors {
+    fn total(&self) -> u64 {
+        self.connect + self.read + self.write + self.timeout
+    }
+}
+
+impl WrkResult {
+    /// Why this run does not count, if it does not.
+    fn problem(&self) -> Option<String> {
+        let mut problems = Vec::new();
+        if self.requests == 0 {
+            problems.push("no request completed".to_string());
+        }
+        if self.non_2xx_3xx > 0 {
+            problems.push(format!("{} responses were not 2xx/3xx", self.non_2xx_3xx));
+        }
+        let e = self.socket_errors;
+        if e.total() > 0 {
+            problems
+                .push(format!("socket errors: connect {}, read {}, write {}, timeout {}", e.connect, e.read, e.write, e.timeout));
+        }
+        (!problems.is_empty()).then(|| problems.join("; "))
+    }
+}
+
+/// Reads the figures out of what `wrk --latency` prints.
+fn parse_wrk_output(text: &str) -> Result<WrkResult> {
+    let mut requests = None;
+    let mut requests_per_sec = None;
+    let mut p50_ms = None;
+    let mut p99_ms = None;
+    let mut non_2xx_3xx = 0;
+    let mut socket_errors = SocketErrors::default();
+    for line in text.lines().map(str::trim) {
+        let mut words = line.split_whitespace();
+        let first = words.next().unwrap_or("");
+        if let Some(value) = line.strip_prefix("Requests/sec:") {
+            requests_per_sec = Some(value.trim().parse::<f64>().with_context(|| format!("bad line {line:?}"))?);
+        } else if let Some(value) = line.strip_prefix("Non-2xx or 3xx responses:") {
+            non_2xx_3xx = value.trim().parse().with_context(|| format!("bad line {line:?}"))?;
+        } else if let Some(value) = line.strip_prefix("Socket errors:") {
+            socket_errors = parse_socket_errors(value).with_context(|| format!("bad line {line:?}"))?;
+        } else if first == "50%" || first == "99%" {
+            let value = words.next().with_context(|| format!("no latency on line {line:?}"))?;
+            let ms = Some(latency_ms(value)?);
+            if first == "50%" { p50_ms = ms } else { p99_ms = ms }
+        } else if line.contains(" requests in ") {
+            requests = Some(first.parse::<u64>().with_context(|| format!("bad line {line:?}"))?);
+        }
+    }
+    let missing = |what: &str| format!("wrk printed no {what} (was --latency passed?):\n{text}");
+    Ok(WrkResult {
+        requests: requests.with_context(|| missing("request count"))?,
+        requests_per_sec: requests_per_sec.with_context(|| missing("Requests/sec"))?,
+        p50_ms: p50_ms.with_context(|| missing("50% latency"))?,
+        p99_ms: p99_ms.with_context(|| missing("99% latency"))?,
+        non_2xx_3xx,
+        socket_errors,
+    })
+}
+
+/// `connect 0, read 1, write 0, timeout 2`
+fn parse_socket_errors(text: &str) -> Result<SocketErrors> {
+    let mut errors = SocketErrors::default();
+    for part in text.split(',') {
+        let (kind, count) = part.trim().split_once(' ').with_context(|| format!("no count in {part:?}"))?;
+        let count: u64 = count.trim().parse()?;
+        match kind {
+            "connect" => errors.connect = count,
+            "read" => errors.read = count,
+            "write" => errors.write = count,
+            "timeout" => errors.timeout = count,
+            other => bail!("unknown kind of socket error {other:?}"),
+        }
+    }
+    Ok(errors)
+}
+
+/// A wrk time such as `452.00us`, `1.23ms` or `2.00s`, in milliseconds.
+fn latency_ms(text: &str) -> Result<f64> {
+    let split = text.find(|c: char| c.is_ascii_alphabetic()).with_context(|| format!("no unit in {text:?}"))?;
+    let (number, unit) = text.split_at(split);
+    let number: f64 = number.parse().with_context(|| format!("bad number in {text:?}"))?;
+    let per_unit = match unit {
+        "us" => 0.001,
+        "ms" => 1.0,
+        "s" => 1_000.0,
+        "m" => 60_000.0,
+        "h" => 3_600_000.0,
+        other => bail!("unknown time unit {other:?} in {text:?}"),
+    };
+    Ok(number * per_unit)
+}
+
+/// Runs `wrk --latency` against one target for `seconds` and reads its report.
+async fn run_wrk(target: &Target, load: Load, seconds: u32) -> Result<WrkResult> {
+    let mut command = tokio::process::Command::new("wrk");
+    command
+        .arg("--latency")
+        .args(["--threads", &load.threads.to_string()])
+        .args(["--connections", &load.connections.to_string()])
+        .args(["--duration", &format!("{seconds}s")]);
+    for (name, value) in &target.headers {
+        command.args(["--header", &format!("{name}: {value}")]);
+    }
+    command.arg(&target.url).kill_on_drop(true);
+    let output = command.output().await.map_err(wrk_missing)?;
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    if !output.status.success() {
+        bail!("wrk failed on {} ({}):\n{stdout}{}", target.name, output.status, String::from_utf8_lossy(&output.stderr));
+    }
+    parse_wrk_output(&stdout).with_context(|| format!("reading wrk's report on {}", target.name))
+}
+
+fn wrk_missing(e: std::io::Error) -> anyhow::Error {
+    if e.kind() == std::io::ErrorKind::NotFound {
+        anyhow::anyhow!("wrk is not installed: install it with `apt-get install wrk` (Debian/Ubuntu package `wrk`)")
+    } else {
+        anyhow::Error::new(e).context("cannot run wrk")
+    }
+}
+
+/// Fails early, with a clear message, when wrk is not on the PATH.
+async fn check_wrk() -> Result<()> {
+    tokio::process::Command::new("wrk").arg("--version").output().await.map_err(wrk_missing)?;
+    Ok(())
+}
+
+/// Serves `hello, world\n` with plain hyper; returns the base URL.
+async fn start_hyper_hello() -> Result<(String, tokio::task::JoinHandle<()>)> {
+    use http_body_util::Full;
+    use hyper::{Request, Response, body::Incoming, header};
+
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let base = format!("http://{}", listener.local_addr()?);
+    let task = tokio::spawn(async move {
+        loop {
+            let stream = match listener.accept().await {
+                Ok((stream, _)) => stream,
+                Err(e) => {
+                    eprintln!("hyper hello: accepting a connection failed: {e}");
+                    continue;
+                }
+            };
+            tokio::spawn(async move {
+                let service = hyper::service::service_fn(|_req: Request<Incoming>| async {
+                    let mut response = Response::new(Full::new(bytes::Bytes::from_static(b"hello, world\n")));
+                    response.headers_mut().insert(header::CONTENT_TYPE, header::HeaderValue::from_static("text/plain"));
+                    Ok::<_, std::convert::Infallible>(response)
+                });
+                let _ = hyper::server::conn::http1::Builder::new()
+                    .keep_alive(true)
+                    .serve_connection(hyper_util::rt::TokioIo::new(stream), service)
+                    .await;
+            });
+        }
+    });
+    Ok((base, task))
+}
+
+fn real_options(state_dir: &Path) -> AppOptions {
+    let mut options = AppOptions::new(repo_root().join("spin.toml"));
+    options.state_dir = Some(state_dir.to_path_buf());
+    options.runtime_config = Some(runtime_config(state_dir, REAL_RUNTIME_CONFIG));
+    options.log_requests = false;
+    options
+}
+
+/// How long `App::load` of the real app takes.
+struct StartUp {
+    cold: Duration,
+    warm: Duration,
+}
+
+/// Loads the real app twice into a fresh state folder: first with an empty
+/// compile cache, then with the cache the first load filled.
+async fn measure_start_up(state_dir: &Path) -> Result<StartUp> {
+    let mut times = Vec::new();
+    for _ in 0..2 {
+        let options = real_options(state_dir);
+        let elapsed = tokio::task::spawn_blocking(move || -> Result<Duration> {
+            let started = Instant::now();
+            let app = App::load(options)?;
+            let elapsed = started.elapsed();
+            drop(app);
+            Ok(elapsed)
+        })
+        .await??;
+        times.push(elapsed);
+    }
+    Ok(StartUp { cold: times[0], warm: times[1] })
+}
+
+/// Signs in on the real app; returns the session token.
+async fn sign_in(app: &Running, email: &str, password: &str) -> Result<String> {
+    let response = app
+        .client
+        .post(app.url("/api/session"))
+        .json(&serde_json::json!({ "email": email, "password": password }))
+        .send()
+        .await?;
+    let status = response.status();
+    let text = response.text().await?;
+    if status.as_u16() != 201 {
+        bail!("signing in as {email} answered {status}: {text}");
+    }
+    let body: serde_json::Value = serde_json::from_str(&text).with_context(|| format!("sign-in answer is not JSON: {text}"))?;
+    body["token"].as_str().map(str::to_string).with_context(|| format!("sign-in answer has no token: {text}"))
+}
+
+/// One request to a target before loading it: it must answer 2xx.
+async fn check_answers(client: &reqwest::Client, target: &Target) -> Result<()> {
+    let mut request = client.get(&target.url);
+    for (name, value) in &target.headers {
+        request = request.header(name, value);
+    }
+    let response = request.send().await.with_context(|| format!("{} ({}) does not answer", target.name, target.url))?;
+    let status = response.status();
+    if !status.is_success() {
+        let text = response.text().await.unwrap_or_default();
+        bail!("{} ({}) answered {status} before any load: {text}", target.name, target.url);
+    }
+    Ok(())
+}
+
+/// Every distinct `.wasm` under `target/wasm32-wasip2/release` that a
+/// manifest's components use, with its size and the manifests using it.
+fn wasm_sizes(manifests: &[PathBuf]) -> Result<BTreeMap<PathBuf, (u64, Vec<String>)>> {
+    let release = repo_root().join("target/wasm32-wasip2/release");
+    let mut sizes: BTreeMap<PathBuf, (u64, Vec<String>)> = BTreeMap::new();
+    for manifest in manifests {
+        let text = std::fs::read_to_string(manifest).with_context(|| format!("reading {}", manifest.display()))?;
+        let table: toml::Table = text.parse().with_context(|| format!("parsing {}", manifest.display()))?;
+        let dir = manifest.parent().unwrap_or(Path::new("."));
+        let shown = manifest.strip_prefix(repo_root()).unwrap_or(manifest).display().to_string();
+        let components = table.get("component").and_then(toml::Value::as_table).into_iter().flatten();
+        for (_, component) in components {
+            let Some(source) = component.get("source").and_then(toml::Value::as_str) else { continue };
+            let path = dir.join(source);
+            let path = path.canonicalize().with_context(|| format!("{} is missing", path.display()))?;
+            if path.parent() != Some(release.as_path()) {
+                continue;
+            }
+            let size = std::fs::metadata(&path)?.len();
+            let entry = sizes.entry(path).or_insert((size, Vec::new()));
+            if !entry.1.contains(&shown) {
+                entry.1.push(shown.clone());
+            }
+        }
+    }
+    Ok(sizes)
+}
+
+/// `route / baseline` as `1.23x`.
+fn ratio(route: f64, baseline: f64) -> String {
+    if baseline > 0.0 { format!("{:.2}x", route / baseline) } else { "-".to_string() }
+}
+
+fn print_results(results: &[(Target, WrkResult)], load: Load) {
+    let find = |name: &str| results.iter().find(|(t, _)| t.name == name).map(|(_, r)| r);
+    let hello = find(HOST_HELLO);
+    let width = results.iter().map(|(t, _)| t.name.len()).max().unwrap_or(6).max(6);
+    println!();
+    println!(
+        "wrk: {} threads, {} connections, {}s per target (after a {WARM_UP_SECONDS}s warm-up)",
+        load.threads, load.connections, load.seconds
+    );
+    println!("ratios are against {HOST_HELLO:?}: req/s x = hello / route, p50 x and p99 x = route / hello (higher costs more)");
+    println!();
+    println!(
+        "{:<width$}  {:>10}  {:>9}  {:>9}  {:>8}  {:>8}  {:>8}  {}",
+        "target", "req/s", "p50 ms", "p99 ms", "req/s x", "p50 x", "p99 x", "errors"
+    );
+    println!("{}", "-".repeat(width + 2 + 10 + 2 + 9 + 2 + 9 + 2 + 8 + 2 + 8 + 2 + 8 + 2 + 6));
+    for (target, r) in results {
+        let (rps_x, p50_x, p99_x) = match hello {
+            Some(h) => (ratio(h.requests_per_sec, r.requests_per_sec), ratio(r.p50_ms, h.p50_ms), ratio(r.p99_ms, h.p99_ms)),
+            None => ("-".into(), "-".into(), "-".into()),
+        };
+        let errors = if r.problem().is_some() { "YES (see below)" } else { "none" };
+        println!(
+            "{:<width$}  {:>10.0}  {:>9.3}  {:>9.3}  {:>8}  {:>8}  {:>8}  {errors}",
+            target.name, r.requests_per_sec, r.p50_ms, r.p99_ms, rps_x, p50_x, p99_x
+        );
+    }
+    if let (Some(h), Some(hyper)) = (hello, find(HYPER_HELLO)) {
+        println!();
+        println!(
+            "host hello vs plain hyper: req/s {} (hyper / hello), p50 {}, p99 {} (hello / hyper)",
+            ratio(hyper.requests_per_sec, h.requests_per_sec),
+            ratio(h.p50_ms, hyper.p50_ms),
+            ratio(h.p99_ms, hyper.p99_ms)
+        );
+    }
+}
+
+fn print_start_up(start_up: &StartUp) {
+    println!();
+    println!(
+        "start-up of spin.toml (App::load): cold compile cache {:.0} ms, warm {:.0} ms",
+        start_up.cold.as_secs_f64() * 1000.0,
+        start_up.warm.as_secs_f64() * 1000.0
+    );
+}
+
+fn print_wasm_sizes(sizes: &BTreeMap<PathBuf, (u64, Vec<String>)>) {
+    println!();
+    println!("components (target/wasm32-wasip2/release):");
+    for (path, (size, manifests)) in sizes {
+        let name = path.file_name().map(|n| n.to_string_lossy()).unwrap_or_default();
+        println!("  {name:<12} {size:>9} bytes  used by {}", manifests.join(", "));
+    }
+}
+
+/// Prints errors as one message, without a backtrace: they are about setup, not bugs.
+fn main() -> std::process::ExitCode {
+    let result = Load::from_args().and_then(|load| {
+        let dirs = StateDirs { real: temp_dir("bench-real"), fixture: temp_dir("bench-fixture") };
+        let result = bench(load, &dirs);
+        // Only now: until the runtime is gone the apps' compile caches still write into these.
+        let _ = std::fs::remove_dir_all(&dirs.real);
+        let _ = std::fs::remove_dir_all(&dirs.fixture);
+        result
+    });
+    match result {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("bench: {e:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+/// The state folders (stores, compile caches) of the two apps.
+struct StateDirs {
+    real: PathBuf,
+    fixture: PathBuf,
+}
+
+#[tokio::main]
+async fn bench(load: Load, dirs: &StateDirs) -> Result<()> {
+    check_wrk().await?;
+    let manifests = [repo_root().join("spin.toml"), repo_root().join("tests/fixtures/spin.toml")];
+    let sizes = wasm_sizes(&manifests)?;
+
+    eprintln!("timing App::load of spin.toml (cold, then warm compile cache)...");
+    let start_up = measure_start_up(&dirs.real).await?;
+
+    eprintln!("starting plain hyper, the fixture app and the real app...");
+    let (hyper, hyper_task) = start_hyper_hello().await?;
+    let mut fixture = fixture_options(&dirs.fixture);
+    fixture.log_requests = false;
+    let fixture = Running::start(fixture).await.context("starting the fixture app")?;
+    let real = Running::start(real_options(&dirs.real)).await.context("starting the real app")?;
+    let token = sign_in(&real, "anna@example.com", "demo").await?;
+    let servers = Servers { hyper, fixture, real, token };
+
+    let targets = targets(&servers);
+    for target in &targets {
+        check_answers(&servers.fixture.client, target).await?;
+    }
+    let mut results = Vec::new();
+    for target in targets {
+        eprintln!("{}: warming up {WARM_UP_SECONDS}s, then measuring {}s ({})", target.name, load.seconds, target.url);
+        run_wrk(&target, load, WARM_UP_SECONDS).await?;
+        let result = run_wrk(&target, load, load.seconds).await?;
+        results.push((target, result));
+    }
+
+    servers.fixture.shutdown().await;
+    servers.real.shutdown().await;
+    hyper_task.abort();
+
+    print_results(&results, load);
+    print_start_up(&start_up);
+    print_wasm_sizes(&sizes);
+
+    let failed: Vec<_> = results.iter().filter_map(|(t, r)| r.problem().map(|p| (t, p))).collect();
+    if !failed.is_empty() {
+        eprintln!();
+        for (target, problem) in &failed {
+            eprintln!("!!! {} ({}): {problem}", target.name, target.url);
+        }
+        eprintln!("!!! these figures are not valid: the targets above did not answer every request with 2xx/3xx");
+        bail!("{} of {} targets had errors", failed.len(), results.len());
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Printed by wrk 4.1.0 (Debian) against a small local server.
+    const CLEAN: &str = "\
+Running 2s test @ http://127.0.0.1:18777/hello
+  2 threads and 16 connections
+  Thread Stats   Avg      Stdev     Max   +/- Stdev
+    Latency    23.62ms   86.45ms 837.53ms   94.90%
+    Req/Sec   701.48    436.99     1.66k    64.52%
+  Latency Distribution
+     50%    4.09ms
+     75%    8.15ms
+     90%   17.50ms
+     99%  489.91ms
+  2224 requests in 2.10s, 462.80KB read
+Requests/sec:   1058.56
+Transfer/sec:    220.28KB
+";
+
+    /// Printed by wrk 4.1.0 against a route that answers 503 after 2.5s.
+    const FAILING: &str = "\
+Running 3s test @ http://127.0.0.1:18779/slow
+  2 threads and 4 connections
+  Thread Stats   Avg      Stdev     Max   +/- Stdev
+    Latency     0.00us    0.00us   0.00us    -nan%
+    Req/Sec     0.00      0.00     0.00    100.00%
+  Latency Distribution
+     50%    0.00us
+     75%    0.00us
+     90%    0.00us
+     99%    0.00us
+  4 requests in 3.00s, 524.00B read
+  Socket errors: connect 0, read 0, write 0, timeout 4
+  Non-2xx or 3xx responses: 4
+Requests/sec:      1.33
+Transfer/sec:     174.45B
+";
+
+    #[test]
+    fn reads_a_clean_wrk_report() {
+        let r = parse_wrk_output(CLEAN).unwrap();
+        assert_eq!(r.requests, 2224);
+        assert_eq!(r.requests_per_sec, 1058.56);
+        assert!((r.p50_ms - 4.09).abs() < 1e-9, "{}", r.p50_ms);
+        assert!((r.p99_ms - 489.91).abs() < 1e-9, "{}", r.p99_ms);
+        assert_eq!(r.non_2xx_3xx, 0);
+        assert_eq!(r.socket_errors, SocketErrors::default());
+        assert_eq!(r.problem(), None);
+    }
+
+    #[test]
+    fn reads_errors_and_bad_statuses() {
+        let r = parse_wrk_output(FAILING).unwrap();
+        assert_eq!(r.requests, 4);
+        assert_eq!(r.p50_ms, 0.0);
+        assert_eq!(r.non_2xx_3xx, 4);
+        assert_eq!(r.socket_errors, SocketErrors { connect: 0, read: 0, write: 0, timeout: 4 });
+        let problem = r.problem().unwrap();
+        assert!(problem.contains("4 responses were not 2xx/3xx") && problem.contains("timeout 4"), "{problem}");
+    }
+
+    #[test]
+    fn converts_latency_units_to_milliseconds() {
+        assert_eq!(latency_ms("500.00us").unwrap(), 0.5);
+        assert_eq!(latency_ms("2.50ms").unwrap(), 2.5);
+        assert_eq!(latency_ms("1.10s").unwrap(), 1100.0);
+        assert!(latency_ms("3.00xs").is_err());
+    }
+
+    #[test]
+    fn a_report_without_latency_distribution_is_an_error() {
+        let text: String = CLEAN.lines().filter(|l| !l.trim_start().starts_with("99%")).map(|l| format!("{l}\n")).collect();
+        assert!(parse_wrk_output(&text).is_err());
+    }
+}
