@@ -168,6 +168,19 @@ pub fn session_token<'a>(authorization: Option<&'a str>, cookie: Option<&'a str>
     })
 }
 
+/// Seconds since the Unix epoch by the host's wall clock (a test clock in tests).
+pub fn unix_now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0)
+}
+
+/// One of this component's Spin variables; `None` when undefined or blank.
+pub fn variable(name: &str) -> Option<String> {
+    spin_sdk::variables::get(name).ok().filter(|v| !v.trim().is_empty())
+}
+
 /// A request's header as text, from Spin's request.
 pub fn header<'a>(req: &'a spin_sdk::http::Request, name: &str) -> Option<&'a str> {
     req.header(name).and_then(|v| v.as_str())

@@ -9,21 +9,10 @@ pub mod session_api;
 pub mod throttle;
 pub mod token;
 
-use api_conventions::{ApiResult, Problem, header, into_spin};
+use api_conventions::{ApiResult, Problem, header, into_spin, unix_now, variable};
 use session_api::Client;
 use spin_sdk::http::{Method, Request, Response};
 use spin_sdk::http_component;
-
-fn now() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64)
-        .unwrap_or(0)
-}
-
-fn variable(name: &str) -> Option<String> {
-    spin_sdk::variables::get(name).ok().filter(|v| !v.trim().is_empty())
-}
 
 fn sso_keys() -> jwt::SsoKeys {
     jwt::SsoKeys {
@@ -48,11 +37,11 @@ fn route(req: &Request) -> ApiResult {
         https: header(req, "spin-full-url").is_some_and(|u| u.starts_with("https:")),
     };
     match (header(req, "spin-path-info").unwrap_or(""), req.method()) {
-        ("", Method::Post) => session_api::sign_in(&store, req.body(), &client, now()),
-        ("", Method::Get) => session_api::whoami(&store, token, now()),
-        ("", Method::Delete) => session_api::sign_out(&store, token, &client, now()),
+        ("", Method::Post) => session_api::sign_in(&store, req.body(), &client, unix_now()),
+        ("", Method::Get) => session_api::whoami(&store, token, unix_now()),
+        ("", Method::Delete) => session_api::sign_out(&store, token, &client, unix_now()),
         ("", _) => Err(Problem::method_not_allowed(&["GET", "POST", "DELETE"])),
-        ("/sso", Method::Post) => session_api::sign_in_with_sso(&store, req.body(), &sso_keys(), &client, now()),
+        ("/sso", Method::Post) => session_api::sign_in_with_sso(&store, req.body(), &sso_keys(), &client, unix_now()),
         ("/sso", _) => Err(Problem::method_not_allowed(&["POST"])),
         _ => Err(Problem::not_found()),
     }

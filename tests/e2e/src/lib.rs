@@ -195,6 +195,19 @@ pub fn fixture_options(state_dir: &Path) -> AppOptions {
     options
 }
 
+/// Every key-value store the real app (`spin.toml`) uses, in SQLite files of a
+/// test's state folder: a store missing here is a start-up error.
+pub const APP_RUNTIME_CONFIG: &str = "[key_value_store.sessions]\ntype = \"spin\"\npath = \"sessions.db\"\n\
+[key_value_store.marketplace]\ntype = \"spin\"\npath = \"marketplace.db\"\n";
+
+/// Options for the real application (`spin.toml`) with its state in `state_dir`.
+pub fn app_options(state_dir: &Path) -> AppOptions {
+    let mut options = AppOptions::new(repo_root().join("spin.toml"));
+    options.state_dir = Some(state_dir.to_path_buf());
+    options.runtime_config = Some(runtime_config(state_dir, APP_RUNTIME_CONFIG));
+    options
+}
+
 /// Writes a runtime config into `dir` and returns its path.
 pub fn runtime_config(dir: &Path, text: &str) -> PathBuf {
     let path = dir.join("runtime-config.toml");

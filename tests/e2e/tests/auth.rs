@@ -20,9 +20,7 @@ fn es256_key() -> SigningKey {
 
 async fn start_app(name: &str) -> Running {
     let state = temp_dir(name);
-    let mut options = spin_host::AppOptions::new(repo_root().join("spin.toml"));
-    options.state_dir = Some(state.clone());
-    options.runtime_config = Some(runtime_config(&state, "[key_value_store.sessions]\ntype = \"spin\"\npath = \"sessions.db\"\n"));
+    let mut options = app_options(&state);
     options.clock = spin_host::Clock::fixed("2026-11-23T10:00:00Z".parse().unwrap());
     for (name, value) in [
         ("sso_issuer", ISSUER.to_string()),
@@ -101,10 +99,7 @@ async fn sign_in_whoami_and_sign_out() {
 #[tokio::test(flavor = "multi_thread")]
 async fn the_store_keeps_hashes_never_passwords_or_tokens() {
     let state = temp_dir("auth-at-rest");
-    let mut options = spin_host::AppOptions::new(repo_root().join("spin.toml"));
-    options.state_dir = Some(state.clone());
-    options.runtime_config = Some(runtime_config(&state, "[key_value_store.sessions]\ntype = \"spin\"\npath = \"sessions.db\"\n"));
-    let app = Running::start(options).await.unwrap();
+    let app = Running::start(app_options(&state)).await.unwrap();
     let token = post(&app, "/api/session", json!({"email": "marco@example.com", "password": "demo"})).await.json()["token"]
         .as_str()
         .unwrap()

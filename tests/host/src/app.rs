@@ -119,6 +119,8 @@ impl App {
             None => RuntimeConfig::defaults(&state_dir),
         };
         let variables = crate::variables::resolve(&manifest, &options.variables, &|k| std::env::var(k).ok())?;
+        let outbound_hosts =
+            crate::variables::allowed_outbound_hosts(&manifest, &options.variables, &|k| std::env::var(k).ok())?;
 
         let mut public_routes = Vec::new();
         for (route, component) in &manifest.http_triggers {
@@ -173,7 +175,7 @@ impl App {
                     .filter_map(|label| stores.get(label).map(|s| (label.clone(), s.clone())))
                     .collect(),
                 variables: variables[id].clone(),
-                allowed_hosts: AllowedHosts::parse(&spec.allowed_outbound_hosts)
+                allowed_hosts: AllowedHosts::parse(&outbound_hosts[id])
                     .with_context(|| format!("component {id:?}"))?,
                 ai_models: spec.ai_models.clone(),
                 llm: llm.clone(),

@@ -21,6 +21,45 @@ pub fn resolve(
             bail!("--variable {name}: the application declares no variable {name:?}");
         }
     }
+    let values = application_values(manifest, overrides, env)?;
+    let mut per_component = HashMap::new();
+    for (id, component) in &manifest.components {
+        let mut resolved = ComponentVariables::new();
+        for (key, template) in &component.variables {
+            resolved.insert(key.clone(), expand(template, &values, &manifest.variables, id)?);
+        }
+        per_component.insert(id.clone(), resolved);
+    }
+    Ok(per_component)
+}
+
+/// Expands the templates in every component's `allowed_outbound_hosts`, as
+/// Spin does: an entry may name application variables (`"{{ api_url }}"`),
+/// valued like any other; entries without templates stay as they are.
+pub fn allowed_outbound_hosts(
+    manifest: &Manifest,
+    overrides: &BTreeMap<String, String>,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<HashMap<String, Vec<String>>> {
+    let values = application_values(manifest, overrides, env)?;
+    let mut per_component = HashMap::new();
+    for (id, component) in &manifest.components {
+        let hosts = component
+            .allowed_outbound_hosts
+            .iter()
+            .map(|entry| expand(entry, &values, &manifest.variables, id))
+            .collect::<Result<Vec<_>>>()?;
+        per_component.insert(id.clone(), hosts);
+    }
+    Ok(per_component)
+}
+
+/// Every application variable's value: `--variable`, then the environment, then the default.
+fn application_values(
+    manifest: &Manifest,
+    overrides: &BTreeMap<String, String>,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<HashMap<String, String>> {
     let mut values = HashMap::new();
     for (name, decl) in &manifest.variables {
         let value = overrides
@@ -39,15 +78,7 @@ pub fn resolve(
             None => {}
         }
     }
-    let mut per_component = HashMap::new();
-    for (id, component) in &manifest.components {
-        let mut resolved = ComponentVariables::new();
-        for (key, template) in &component.variables {
-            resolved.insert(key.clone(), expand(template, &values, &manifest.variables, id)?);
-        }
-        per_component.insert(id.clone(), resolved);
-    }
-    Ok(per_component)
+    Ok(values)
 }
 
 fn expand(
@@ -116,6 +147,29 @@ greeting = "hello {{{{ who }}}}!"
         let m = manifest(r#"who = { required = true, secret = true }"#);
         let err = resolve(&m, &BTreeMap::new(), &|_| None).unwrap_err().to_string();
         assert!(err.contains("\"who\" is required") && err.contains("SPIN_VARIABLE_WHO"), "{err}");
+    }
+
+    #[test]
+    fn allowed_outbound_hosts_expand_application_variables() {
+        let text = r#"
+spin_manifest_version = 2
+[application]
+name = "t"
+[variables]
+api_url = { default = "https://api.example.com" }
+[component.c]
+source = "c.wasm"
+allowed_outbound_hosts = ["{{ api_url }}", "http://self", "https://{{api_url_host}}"]
+"#;
+        let m = Manifest::parse(text, PathBuf::new()).unwrap();
+        // A template naming an undeclared variable is a start-up error, as in Spin.
+        assert!(allowed_outbound_hosts(&m, &BTreeMap::new(), &|_| None).is_err());
+        let text = text.replace(", \"https://{{api_url_host}}\"", "");
+        let m = Manifest::parse(&text, PathBuf::new()).unwrap();
+        let hosts = allowed_outbound_hosts(&m, &BTreeMap::new(), &|_| None).unwrap();
+        assert_eq!(hosts["c"], ["https://api.example.com", "http://self"]);
+        let overrides = BTreeMap::from([("api_url".to_string(), "http://127.0.0.1:8080".to_string())]);
+        assert_eq!(allowed_outbound_hosts(&m, &overrides, &|_| None).unwrap()["c"][0], "http://127.0.0.1:8080");
     }
 
     #[test]

@@ -11,7 +11,7 @@
 //! - **the fixture app** (`tests/fixtures/spin.toml`) on the project's host,
 //!   whose `/hello` route is the hello-world component: the cost of the host
 //!   itself (routing, a fresh wasm instance per request, wasi-http);
-//! - **the real app** (`spin.toml`) with a SQLite session store in a temporary
+//! - **the real app** (`spin.toml`) with its SQLite stores (sessions, marketplace) in a temporary
 //!   folder, signed in as anna@example.com.
 //!
 //! Then it runs `wrk --latency` against each target of [`targets`] in turn,
@@ -42,7 +42,7 @@
 //! `target/wasm32-wasip2/release` that the two manifests use.
 
 use anyhow::{Context, Result, bail};
-use end_to_end::{Running, fixture_options, repo_root, runtime_config, temp_dir};
+use end_to_end::{Running, app_options, fixture_options, repo_root, temp_dir};
 use spin_host::{App, AppOptions};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -57,10 +57,6 @@ const HOST_HELLO: &str = "host hello (fixture)";
 
 /// How long the discarded warm-up run of each target lasts.
 const WARM_UP_SECONDS: u32 = 1;
-
-/// The session store of the real app, as in `deploy/local/runtime-config.toml`
-/// but in a temporary folder.
-const REAL_RUNTIME_CONFIG: &str = "[key_value_store.sessions]\ntype = \"spin\"\npath = \"sessions.db\"\n";
 
 /// The servers under test and what it takes to call them.
 struct Servers {
@@ -77,6 +73,9 @@ fn targets(s: &Servers) -> Vec<Target> {
         Target::new(HYPER_HELLO, format!("{}/", s.hyper)),
         Target::new(HOST_HELLO, s.fixture.url("/hello")),
         Target::new("GET /api/session", s.real.url("/api/session")).bearer(&s.token),
+        Target::new("GET /api/orders", s.real.url("/api/orders")).bearer(&s.token),
+        // Anna's shipped order: the detail joins the item and both parties.
+        Target::new("GET /api/orders/{id}", s.real.url("/api/orders/ord-T5WQ2")).bearer(&s.token),
     ]
 }
 
@@ -322,9 +321,9 @@ async fn start_hyper_hello() -> Result<(String, tokio::task::JoinHandle<()>)> {
 }
 
 fn real_options(state_dir: &Path) -> AppOptions {
-    let mut options = AppOptions::new(repo_root().join("spin.toml"));
-    options.state_dir = Some(state_dir.to_path_buf());
-    options.runtime_config = Some(runtime_config(state_dir, REAL_RUNTIME_CONFIG));
+    // Every store of the real app, as in `deploy/local/runtime-config.toml`
+    // but in a temporary folder.
+    let mut options = app_options(state_dir);
     options.log_requests = false;
     options
 }

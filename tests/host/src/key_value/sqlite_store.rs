@@ -52,12 +52,10 @@ impl SqliteStore {
 }
 
 fn read(conn: &Connection, store: &str, key: &str) -> rusqlite::Result<Option<Vec<u8>>> {
-    conn.query_row(
-        "SELECT value FROM spin_key_value WHERE store = ?1 AND key = ?2",
-        params![store, key],
-        |row| row.get(0),
-    )
-    .optional()
+    // The hottest statement (every request resolves its session): parse it once per connection.
+    conn.prepare_cached("SELECT value FROM spin_key_value WHERE store = ?1 AND key = ?2")?
+        .query_row(params![store, key], |row| row.get(0))
+        .optional()
 }
 
 fn write(conn: &Connection, store: &str, key: &str, value: &[u8]) -> rusqlite::Result<usize> {
