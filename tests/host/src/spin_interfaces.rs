@@ -225,6 +225,20 @@ impl variables::Host for HostState {
     }
 }
 
+impl HostState {
+    /// Spin's rules: only models the component lists in `ai_models`, and only with a backend configured.
+    fn llm_client(&self, model: &str) -> Result<Arc<crate::llm::OpenAiClient>, llm::Error> {
+        if !self.component.ai_models.iter().any(|m| m == model) {
+            return Err(llm::Error::ModelNotSupported);
+        }
+        self.component.llm.clone().ok_or_else(|| {
+            llm::Error::RuntimeError(
+                "no model configured: add [llm_compute] to the runtime config to use the LLM interface".into(),
+            )
+        })
+    }
+}
+
 impl llm::Host for HostState {
     async fn infer(
         &mut self,
@@ -232,13 +246,9 @@ impl llm::Host for HostState {
         prompt: String,
         params: Option<llm::InferencingParams>,
     ) -> wasmtime::Result<Result<llm::InferencingResult, llm::Error>> {
-        if !self.component.ai_models.iter().any(|m| *m == model) {
-            return Ok(Err(llm::Error::ModelNotSupported));
-        }
-        let Some(client) = self.component.llm.clone() else {
-            return Ok(Err(llm::Error::RuntimeError(
-                "no model configured: add [llm_compute] to the runtime config to use the LLM interface".into(),
-            )));
+        let client = match self.llm_client(&model) {
+            Ok(client) => client,
+            Err(e) => return Ok(Err(e)),
         };
         let params = params.map_or(
             crate::llm::InferenceParams { max_tokens: 100, temperature: 0.8, top_p: 0.9 },
@@ -261,13 +271,9 @@ impl llm::Host for HostState {
         model: String,
         text: Vec<String>,
     ) -> wasmtime::Result<Result<llm::EmbeddingsResult, llm::Error>> {
-        if !self.component.ai_models.iter().any(|m| *m == model) {
-            return Ok(Err(llm::Error::ModelNotSupported));
-        }
-        let Some(client) = self.component.llm.clone() else {
-            return Ok(Err(llm::Error::RuntimeError(
-                "no model configured: add [llm_compute] to the runtime config to use the LLM interface".into(),
-            )));
+        let client = match self.llm_client(&model) {
+            Ok(client) => client,
+            Err(e) => return Ok(Err(e)),
         };
         Ok(match client.embed(&model, &text).await {
             Ok(r) => Ok(llm::EmbeddingsResult {

@@ -430,8 +430,8 @@ fn print_results(results: &[(Target, WrkResult)], load: Load) {
     println!("ratios are against {HOST_HELLO:?}: req/s x = hello / route, p50 x and p99 x = route / hello (higher costs more)");
     println!();
     println!(
-        "{:<width$}  {:>10}  {:>9}  {:>9}  {:>8}  {:>8}  {:>8}  {}",
-        "target", "req/s", "p50 ms", "p99 ms", "req/s x", "p50 x", "p99 x", "errors"
+        "{:<width$}  {:>10}  {:>9}  {:>9}  {:>8}  {:>8}  {:>8}  errors",
+        "target", "req/s", "p50 ms", "p99 ms", "req/s x", "p50 x", "p99 x"
     );
     println!("{}", "-".repeat(width + 2 + 10 + 2 + 9 + 2 + 9 + 2 + 8 + 2 + 8 + 2 + 8 + 2 + 6));
     for (target, r) in results {
