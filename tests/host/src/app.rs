@@ -118,9 +118,9 @@ impl App {
             Some(path) => RuntimeConfig::load(path, &state_dir)?,
             None => RuntimeConfig::defaults(&state_dir),
         };
-        let variables = crate::variables::resolve(&manifest, &options.variables, &|k| std::env::var(k).ok())?;
-        let outbound_hosts =
-            crate::variables::allowed_outbound_hosts(&manifest, &options.variables, &|k| std::env::var(k).ok())?;
+        let values = crate::variables::application_values(&manifest, &options.variables, &|k| std::env::var(k).ok())?;
+        let variables = crate::variables::resolve(&manifest, &values)?;
+        let outbound_hosts = crate::variables::allowed_outbound_hosts(&manifest, &values)?;
 
         let mut public_routes = Vec::new();
         for (route, component) in &manifest.http_triggers {
@@ -224,17 +224,23 @@ impl App {
         let path = req.uri().path().to_string();
         let Some(route) = self.router.route(&path) else {
             let response = problem::response(http::StatusCode::NOT_FOUND, "No route matches this path.");
-            if self.options.log_requests {
-                log_request(&method, &path, "-", response.status(), started);
-            }
+            self.log_request(&method, &path, "-", response.status(), started);
             return response;
         };
         let component = route.component.clone();
         let response = self.run(route, req, client).await;
-        if self.options.log_requests {
-            log_request(&method, &path, &component, response.status(), started);
-        }
+        self.log_request(&method, &path, &component, response.status(), started);
         response
+    }
+
+    fn log_request(&self, method: &http::Method, path: &str, component: &str, status: http::StatusCode, started: Instant) {
+        if self.options.log_requests {
+            eprintln!(
+                "{method} {path} -> {component} {} in {:.1}ms",
+                status.as_u16(),
+                started.elapsed().as_secs_f64() * 1000.0
+            );
+        }
     }
 
     /// Serves a request a component sent to `http://<id>.spin.internal` or `http://self`.
@@ -382,14 +388,6 @@ enum Failure {
 
 fn is_deadline_trap(e: &wasmtime::Error) -> bool {
     matches!(e.downcast_ref::<wasmtime::Trap>(), Some(wasmtime::Trap::Interrupt))
-}
-
-fn log_request(method: &http::Method, path: &str, component: &str, status: http::StatusCode, started: Instant) {
-    eprintln!(
-        "{method} {path} -> {component} {} in {:.1}ms",
-        status.as_u16(),
-        started.elapsed().as_secs_f64() * 1000.0
-    );
 }
 
 /// Opens every store some component uses; a label the runtime config does not define is an error, as in Spin.

@@ -9,24 +9,14 @@ use std::collections::{BTreeMap, HashMap};
 /// The values of one component's variables, resolved at start-up.
 pub type ComponentVariables = HashMap<String, String>;
 
-/// Resolves every component's variables; fails when a required variable has
-/// no value or a template names an undeclared variable.
-pub fn resolve(
-    manifest: &Manifest,
-    overrides: &BTreeMap<String, String>,
-    env: &dyn Fn(&str) -> Option<String>,
-) -> Result<HashMap<String, ComponentVariables>> {
-    for name in overrides.keys() {
-        if !manifest.variables.contains_key(name) {
-            bail!("--variable {name}: the application declares no variable {name:?}");
-        }
-    }
-    let values = application_values(manifest, overrides, env)?;
+/// Resolves every component's variables from the application's values;
+/// fails when a template names an undeclared variable.
+pub fn resolve(manifest: &Manifest, values: &HashMap<String, String>) -> Result<HashMap<String, ComponentVariables>> {
     let mut per_component = HashMap::new();
     for (id, component) in &manifest.components {
         let mut resolved = ComponentVariables::new();
         for (key, template) in &component.variables {
-            resolved.insert(key.clone(), expand(template, &values, &manifest.variables, id)?);
+            resolved.insert(key.clone(), expand(template, values, &manifest.variables, id)?);
         }
         per_component.insert(id.clone(), resolved);
     }
@@ -36,30 +26,31 @@ pub fn resolve(
 /// Expands the templates in every component's `allowed_outbound_hosts`, as
 /// Spin does: an entry may name application variables (`"{{ api_url }}"`),
 /// valued like any other; entries without templates stay as they are.
-pub fn allowed_outbound_hosts(
-    manifest: &Manifest,
-    overrides: &BTreeMap<String, String>,
-    env: &dyn Fn(&str) -> Option<String>,
-) -> Result<HashMap<String, Vec<String>>> {
-    let values = application_values(manifest, overrides, env)?;
+pub fn allowed_outbound_hosts(manifest: &Manifest, values: &HashMap<String, String>) -> Result<HashMap<String, Vec<String>>> {
     let mut per_component = HashMap::new();
     for (id, component) in &manifest.components {
         let hosts = component
             .allowed_outbound_hosts
             .iter()
-            .map(|entry| expand(entry, &values, &manifest.variables, id))
+            .map(|entry| expand(entry, values, &manifest.variables, id))
             .collect::<Result<Vec<_>>>()?;
         per_component.insert(id.clone(), hosts);
     }
     Ok(per_component)
 }
 
-/// Every application variable's value: `--variable`, then the environment, then the default.
-fn application_values(
+/// Every application variable's value: `--variable`, then the environment,
+/// then the default; fails when a required variable has no value.
+pub fn application_values(
     manifest: &Manifest,
     overrides: &BTreeMap<String, String>,
     env: &dyn Fn(&str) -> Option<String>,
 ) -> Result<HashMap<String, String>> {
+    for name in overrides.keys() {
+        if !manifest.variables.contains_key(name) {
+            bail!("--variable {name}: the application declares no variable {name:?}");
+        }
+    }
     let mut values = HashMap::new();
     for (name, decl) in &manifest.variables {
         let value = overrides
@@ -135,17 +126,17 @@ greeting = "hello {{{{ who }}}}!"
     fn template_uses_default_then_environment_then_override() {
         let m = manifest(r#"who = { default = "world" }"#);
         let none = |_: &str| None;
-        assert_eq!(resolve(&m, &BTreeMap::new(), &none).unwrap()["c"]["greeting"], "hello world!");
+        assert_eq!(resolve(&m, &application_values(&m, &BTreeMap::new(), &none).unwrap()).unwrap()["c"]["greeting"], "hello world!");
         let env = |k: &str| (k == "SPIN_VARIABLE_WHO").then(|| "env".to_string());
-        assert_eq!(resolve(&m, &BTreeMap::new(), &env).unwrap()["c"]["greeting"], "hello env!");
+        assert_eq!(resolve(&m, &application_values(&m, &BTreeMap::new(), &env).unwrap()).unwrap()["c"]["greeting"], "hello env!");
         let overrides = BTreeMap::from([("who".to_string(), "flag".to_string())]);
-        assert_eq!(resolve(&m, &overrides, &env).unwrap()["c"]["greeting"], "hello flag!");
+        assert_eq!(resolve(&m, &application_values(&m, &overrides, &env).unwrap()).unwrap()["c"]["greeting"], "hello flag!");
     }
 
     #[test]
     fn missing_required_variable_fails_naming_it() {
         let m = manifest(r#"who = { required = true, secret = true }"#);
-        let err = resolve(&m, &BTreeMap::new(), &|_| None).unwrap_err().to_string();
+        let err = application_values(&m, &BTreeMap::new(), &|_| None).unwrap_err().to_string();
         assert!(err.contains("\"who\" is required") && err.contains("SPIN_VARIABLE_WHO"), "{err}");
     }
 
@@ -163,19 +154,19 @@ allowed_outbound_hosts = ["{{ api_url }}", "http://self", "https://{{api_url_hos
 "#;
         let m = Manifest::parse(text, PathBuf::new()).unwrap();
         // A template naming an undeclared variable is a start-up error, as in Spin.
-        assert!(allowed_outbound_hosts(&m, &BTreeMap::new(), &|_| None).is_err());
+        assert!(allowed_outbound_hosts(&m, &application_values(&m, &BTreeMap::new(), &|_| None).unwrap()).is_err());
         let text = text.replace(", \"https://{{api_url_host}}\"", "");
         let m = Manifest::parse(&text, PathBuf::new()).unwrap();
-        let hosts = allowed_outbound_hosts(&m, &BTreeMap::new(), &|_| None).unwrap();
+        let hosts = allowed_outbound_hosts(&m, &application_values(&m, &BTreeMap::new(), &|_| None).unwrap()).unwrap();
         assert_eq!(hosts["c"], ["https://api.example.com", "http://self"]);
         let overrides = BTreeMap::from([("api_url".to_string(), "http://127.0.0.1:8080".to_string())]);
-        assert_eq!(allowed_outbound_hosts(&m, &overrides, &|_| None).unwrap()["c"][0], "http://127.0.0.1:8080");
+        assert_eq!(allowed_outbound_hosts(&m, &application_values(&m, &overrides, &|_| None).unwrap()).unwrap()["c"][0], "http://127.0.0.1:8080");
     }
 
     #[test]
     fn unknown_override_is_refused() {
         let m = manifest(r#"who = { default = "x" }"#);
         let overrides = BTreeMap::from([("nope".to_string(), "1".to_string())]);
-        assert!(resolve(&m, &overrides, &|_| None).is_err());
+        assert!(application_values(&m, &overrides, &|_| None).is_err());
     }
 }
