@@ -168,6 +168,56 @@ pub fn session_token<'a>(authorization: Option<&'a str>, cookie: Option<&'a str>
     })
 }
 
+/// The nine languages the help center speaks (DESIGN.md).
+pub const LANGUAGES: [&str; 9] = ["en", "es", "it", "fr", "nl", "de", "zh", "pt", "pl"];
+
+/// The language a response is in, and whether the one asked for was unsupported.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Lang {
+    pub code: &'static str,
+    /// The language that was asked for but is not supported (the answer is in `en`).
+    pub unsupported: Option<String>,
+}
+
+fn supported(tag: &str) -> Option<&'static str> {
+    // "pt-BR", "zh-Hans-CN", "DE": the primary subtag decides.
+    let primary = tag.trim().split(['-', '_']).next()?.to_ascii_lowercase();
+    LANGUAGES.iter().copied().find(|code| *code == primary)
+}
+
+/// The response language: an explicit `lang` (field or query parameter) first,
+/// then `Accept-Language` by quality, then the signed-in user's language, then
+/// `en`. An explicit but unsupported `lang` falls back to `en` and says so.
+pub fn negotiate_lang(explicit: Option<&str>, accept_language: Option<&str>, user_lang: Option<&str>) -> Lang {
+    if let Some(asked) = explicit.map(str::trim).filter(|l| !l.is_empty()) {
+        return match supported(asked) {
+            Some(code) => Lang { code, unsupported: None },
+            None => Lang { code: "en", unsupported: Some(asked.chars().take(35).collect()) },
+        };
+    }
+    if let Some(code) = accept_language.and_then(preferred_language) {
+        return Lang { code, unsupported: None };
+    }
+    Lang { code: user_lang.and_then(supported).unwrap_or("en"), unsupported: None }
+}
+
+/// The supported language an `Accept-Language` header prefers most, if any.
+fn preferred_language(header: &str) -> Option<&'static str> {
+    let mut best: Option<(f32, &'static str)> = None;
+    for range in header.split(',') {
+        let mut parts = range.split(';');
+        let Some(code) = parts.next().and_then(supported) else { continue };
+        let quality = parts
+            .find_map(|p| p.trim().strip_prefix("q="))
+            .and_then(|q| q.trim().parse::<f32>().ok())
+            .unwrap_or(1.0);
+        if quality > 0.0 && best.is_none_or(|(q, _)| quality > q) {
+            best = Some((quality, code));
+        }
+    }
+    best.map(|(_, code)| code)
+}
+
 /// Seconds since the Unix epoch by the host's wall clock (a test clock in tests).
 pub fn unix_now() -> i64 {
     std::time::SystemTime::now()
@@ -238,5 +288,21 @@ mod tests {
         assert_eq!(session_token(None, Some("theme=dark; hc_session=zzz")), Some("zzz"));
         assert_eq!(session_token(None, Some("theme=dark")), None);
         assert_eq!(session_token(None, None), None);
+    }
+
+    #[test]
+    fn language_comes_from_lang_then_accept_language_then_the_user() {
+        assert_eq!(negotiate_lang(Some("it"), Some("de"), Some("nl")).code, "it");
+        assert_eq!(negotiate_lang(Some("pt-BR"), None, None).code, "pt");
+        assert_eq!(negotiate_lang(None, Some("sv, de;q=0.5, fr;q=0.8"), Some("nl")).code, "fr");
+        assert_eq!(negotiate_lang(None, Some("sv"), Some("nl")).code, "nl");
+        assert_eq!(negotiate_lang(None, None, None).code, "en");
+    }
+
+    #[test]
+    fn an_unsupported_language_falls_back_to_english_and_says_so() {
+        let lang = negotiate_lang(Some("sv"), Some("it"), Some("it"));
+        assert_eq!(lang.code, "en");
+        assert_eq!(lang.unsupported.as_deref(), Some("sv"));
     }
 }
