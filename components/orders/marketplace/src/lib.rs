@@ -130,6 +130,9 @@ pub struct Fee {
     pub amount: Money,
 }
 
+/// How long a seller has to answer a buyer's message (the KB says two days).
+pub const SELLER_REPLY_WINDOW: i64 = 2 * 24 * 3600;
+
 /// Times are Unix seconds, like the session's `expires_at`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -153,6 +156,9 @@ pub struct Order {
     pub buyer_protection_until: Option<i64>,
     pub cancelled_at: Option<i64>,
     pub refunded_at: Option<i64>,
+    /// When the buyer last messaged the seller about this order, if ever.
+    #[serde(default)]
+    pub seller_messaged_at: Option<i64>,
 }
 
 impl Order {
@@ -164,6 +170,14 @@ impl Order {
     pub fn delivery_overdue(&self, now: i64) -> bool {
         self.state == OrderState::Shipped
             && self.shipment.as_ref().is_some_and(|s| s.delivered_at.is_none() && s.estimated_delivery_at < now)
+    }
+
+    /// Whether the buyer should message the seller before the team: the order
+    /// is under way or delivered, and the seller has not yet had
+    /// [`SELLER_REPLY_WINDOW`] to answer a message from the buyer.
+    pub fn seller_first(&self, now: i64) -> bool {
+        matches!(self.state, OrderState::Paid | OrderState::Shipped | OrderState::Delivered)
+            && self.seller_messaged_at.is_none_or(|at| now < at + SELLER_REPLY_WINDOW)
     }
 
     /// Amounts in one ISO 4217 currency, adding up; what an upstream must send.

@@ -239,6 +239,8 @@ fn build_order(spec: &OrderSpec, item: &Item, now: i64) -> Order {
         },
         cancelled_at,
         refunded_at,
+        // The overdue parcel's buyer asked the seller four days ago and heard nothing.
+        seller_messaged_at: spec.overdue.then_some(now - 4 * DAY),
     }
 }
 
