@@ -1,1 +1,105 @@
-//! (being written)
+//! The AI answer: the help-center knowledge base searched in the user's
+//! language, grounded in the order or item the question is about, phrased by
+//! Spin's LLM when one is configured and composed from the articles when not.
+//! This file wires Spin to the plain modules: the caller from `sessions`, the
+//! stores, the clock, randomness and the model.
+
+pub mod answer;
+pub mod api;
+pub mod generate;
+pub mod grounding;
+pub mod phrases;
+#[cfg(test)]
+mod tests;
+
+use api::{Env, Stores};
+use api_conventions::{ApiResult, Problem, header, into_spin, unix_now, variable};
+use spin_sdk::http::{Method, Request, Response};
+use spin_sdk::http_component;
+
+include!(concat!(env!("OUT_DIR"), "/kb_index.rs"));
+
+enum RouteId<'a> {
+    Ask,
+    Conversation(&'a str),
+    Feedback(&'a str),
+    Unknown,
+}
+
+fn route_of(path_info: &str) -> RouteId<'_> {
+    let segments: Vec<&str> = path_info.trim_start_matches('/').split('/').filter(|s| !s.is_empty()).collect();
+    match segments.as_slice() {
+        [] => RouteId::Ask,
+        [id] => RouteId::Conversation(id),
+        [id, "feedback"] => RouteId::Feedback(id),
+        _ => RouteId::Unknown,
+    }
+}
+
+/// Time from the host's clock, ids from its random source, text from its LLM.
+struct SpinEnv;
+
+impl Env for SpinEnv {
+    fn now(&self) -> i64 {
+        unix_now()
+    }
+
+    fn random_hex(&self, bytes: usize) -> Result<String, Problem> {
+        let mut buffer = vec![0u8; bytes];
+        getrandom::fill(&mut buffer).map_err(|e| Problem::unavailable(format!("No randomness available: {e}")))?;
+        Ok(buffer.iter().map(|b| format!("{b:02x}")).collect())
+    }
+
+    fn generate(&self, prompt: &str) -> Option<String> {
+        // An empty `llm_model` turns generation off.
+        let model = variable("llm_model")?;
+        let params = spin_sdk::llm::InferencingParams { max_tokens: 400, temperature: 0.2, ..Default::default() };
+        match spin_sdk::llm::infer_with_options(spin_sdk::llm::InferencingModel::Other(&model), prompt, params) {
+            Ok(result) => Some(result.text),
+            Err(e) => {
+                eprintln!("answers: the LLM failed ({e:?}); answering from the articles");
+                None
+            }
+        }
+    }
+}
+
+#[http_component]
+fn handle(req: Request) -> Response {
+    into_spin(route(&req))
+}
+
+fn route(req: &Request) -> ApiResult {
+    let route = route_of(header(req, "spin-path-info").unwrap_or(""));
+    let allowed: &[&str] = match route {
+        RouteId::Ask | RouteId::Feedback(_) => &["POST"],
+        RouteId::Conversation(_) => &["GET"],
+        RouteId::Unknown => return Err(Problem::not_found()),
+    };
+    let method_ok = match req.method() {
+        Method::Get => allowed == ["GET"],
+        Method::Post => allowed == ["POST"],
+        _ => false,
+    };
+    if !method_ok {
+        return Err(Problem::method_not_allowed(allowed));
+    }
+    let sessions_store = key_value::open(sessions::STORE)?;
+    let token = api_conventions::session_token(header(req, "authorization"), header(req, "cookie"));
+    // Anyone may ask a general question; everything else needs a session.
+    let caller = match (&route, token) {
+        (RouteId::Ask, None) => None,
+        _ => Some(sessions::resolve(&sessions_store, token, unix_now())?),
+    };
+    let conversations_store = key_value::open(conversations::STORE)?;
+    match (route, caller.as_ref()) {
+        (RouteId::Ask, caller) => {
+            let marketplace_store = key_value::open(marketplace::STORE)?;
+            let stores = Stores { marketplace: &marketplace_store, conversations: &conversations_store };
+            api::ask(&stores, &INDEX, &SpinEnv, caller, header(req, "accept-language"), req.body())
+        }
+        (RouteId::Conversation(id), Some(caller)) => api::conversation(&conversations_store, caller, id),
+        (RouteId::Feedback(id), Some(caller)) => api::feedback(&conversations_store, caller, id, req.body()),
+        _ => Err(Problem::not_found()),
+    }
+}

@@ -42,6 +42,9 @@ pub struct AppOptions {
     pub clock: Clock,
     /// After this a request gets `504` and its instance is stopped.
     pub request_timeout: Duration,
+    /// How long an LLM inference may take before the component gets an error
+    /// (and can answer without it); well inside `request_timeout`.
+    pub llm_timeout: Duration,
     /// The address the app is served on, for `spin-full-url`.
     pub listen_addr: SocketAddr,
     /// Print one line per request to stderr (off for load tests).
@@ -57,6 +60,7 @@ impl AppOptions {
             variables: BTreeMap::new(),
             clock: Clock::system(),
             request_timeout: Duration::from_secs(30),
+            llm_timeout: Duration::from_secs(10),
             listen_addr: SocketAddr::from(([127, 0, 0, 1], 3000)),
             log_requests: true,
         }
@@ -133,7 +137,7 @@ impl App {
         let stores = open_stores(&manifest, &runtime_config)?;
         let llm = match &runtime_config.llm {
             Some(LlmComputeConfig::RemoteHttp { url, auth_token, .. }) => {
-                Some(Arc::new(OpenAiClient::new(url, auth_token.clone(), Duration::from_secs(20))?))
+                Some(Arc::new(OpenAiClient::new(url, auth_token.clone(), options.llm_timeout)?))
             }
             None => None,
         };

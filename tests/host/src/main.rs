@@ -11,7 +11,7 @@ usage: spin-host build [--from spin.toml]
        spin-host up [--build] [--from spin.toml] [--listen 127.0.0.1:3000]
                     [--runtime-config-file FILE] [--state-dir DIR]
                     [--variable NAME=VALUE]... [--clock 2026-11-23T10:00:00Z]
-                    [--request-timeout SECONDS]";
+                    [--request-timeout SECONDS] [--llm-timeout SECONDS]";
 
 fn main() -> Result<()> {
     let mut args = std::env::args().skip(1);
@@ -24,6 +24,7 @@ fn main() -> Result<()> {
     let mut variables = std::collections::BTreeMap::new();
     let mut clock = Clock::system();
     let mut timeout = Duration::from_secs(30);
+    let mut llm_timeout = Duration::from_secs(10);
     while let Some(arg) = args.next() {
         let mut value = |name: &str| args.next().with_context(|| format!("{name} needs a value\n{USAGE}"));
         match arg.as_str() {
@@ -43,6 +44,9 @@ fn main() -> Result<()> {
             }
             "--request-timeout" => {
                 timeout = Duration::from_secs(value("--request-timeout")?.parse().context("--request-timeout takes whole seconds")?)
+            }
+            "--llm-timeout" => {
+                llm_timeout = Duration::from_secs(value("--llm-timeout")?.parse().context("--llm-timeout takes whole seconds")?)
             }
             "-h" | "--help" => {
                 println!("{USAGE}");
@@ -64,6 +68,7 @@ fn main() -> Result<()> {
                 variables,
                 clock,
                 request_timeout: timeout,
+                llm_timeout,
                 listen_addr: listen,
                 log_requests: true,
             };

@@ -1,0 +1,163 @@
+//! Build time: reading `kb/`, checking it, building the index and writing it
+//! as Rust source for the component to include. Natively only.
+
+use crate::analysis::analyze;
+use crate::article::{Article, LANGUAGES, check, parse};
+use crate::search::{Doc, Index, Posting, Section, Term};
+use std::collections::BTreeMap;
+use std::fmt::Write;
+use std::path::{Path, PathBuf};
+
+/// In an article's head, a word of the title counts more than one of a tag.
+const TITLE_WEIGHT: f32 = 2.0;
+const TAG_WEIGHT: f32 = 1.0;
+
+/// Every article under `kb_dir` (`<lang>/<id>.md`), checked as a whole. The
+/// error lists every problem, one per line, ready for a build failure.
+pub fn load(kb_dir: &Path) -> Result<Vec<Article>, String> {
+    let mut paths = Vec::new();
+    let mut problems = Vec::new();
+    let langs = std::fs::read_dir(kb_dir).map_err(|e| format!("cannot read the knowledge base at {}: {e}", kb_dir.display()))?;
+    for lang_dir in langs.flatten().map(|e| e.path()).filter(|p| p.is_dir()) {
+        match std::fs::read_dir(&lang_dir) {
+            Ok(files) => paths.extend(files.flatten().map(|e| e.path()).filter(|p| p.extension().is_some_and(|x| x == "md"))),
+            Err(e) => problems.push(format!("{}: {e}", lang_dir.display())),
+        }
+    }
+    paths.sort();
+    let mut articles = Vec::new();
+    for path in &paths {
+        let name = relative(kb_dir, path);
+        match std::fs::read_to_string(path).map_err(|e| format!("{name}: {e}")).and_then(|text| parse(&name, &text)) {
+            Ok(article) => articles.push((name, article)),
+            Err(problem) => problems.push(problem),
+        }
+    }
+    if let Err(more) = check(&articles) {
+        problems.extend(more);
+    }
+    if problems.is_empty() {
+        Ok(articles.into_iter().map(|(_, a)| a).collect())
+    } else {
+        Err(format!("the knowledge base has {} problem(s):\n  {}", problems.len(), problems.join("\n  ")))
+    }
+}
+
+fn relative(base: &Path, path: &Path) -> String {
+    let base_name = base.file_name().map(PathBuf::from).unwrap_or_default();
+    base_name.join(path.strip_prefix(base).unwrap_or(path)).display().to_string()
+}
+
+fn leak<T>(items: Vec<T>) -> &'static [T] {
+    Box::leak(items.into_boxed_slice())
+}
+
+fn leak_str(text: &str) -> &'static str {
+    Box::leak(text.to_string().into_boxed_str())
+}
+
+/// The index of `articles`. Built once per build (or per evaluation run), so
+/// its memory is simply kept: it lives as long as the program.
+pub fn index(articles: &[Article]) -> Index {
+    let mut topics: Vec<&str> = articles.iter().map(|a| a.id.as_str()).collect();
+    topics.sort_unstable();
+    topics.dedup();
+    // Per term: its head postings and its body postings.
+    let mut postings: BTreeMap<String, (Vec<Posting>, Vec<Posting>)> = BTreeMap::new();
+    let mut docs = Vec::new();
+    let mut totals = [(0u32, 0.0f32, 0.0f32); 9];
+    for (number, article) in articles.iter().enumerate() {
+        let weigh = |texts: &[(&str, f32)]| {
+            let mut weights: BTreeMap<String, f32> = BTreeMap::new();
+            for (text, weight) in texts {
+                for term in analyze(&article.lang, text) {
+                    *weights.entry(term).or_default() += weight;
+                }
+            }
+            weights
+        };
+        let mut head_texts = vec![(article.title.as_str(), TITLE_WEIGHT)];
+        head_texts.extend(article.tags.iter().map(|t| (t.as_str(), TAG_WEIGHT)));
+        let mut body_texts = vec![(article.intro.as_str(), 1.0)];
+        for section in &article.sections {
+            body_texts.push((section.heading.as_str(), 1.0));
+            body_texts.push((section.text.as_str(), 1.0));
+        }
+        let head = weigh(&head_texts);
+        let body = weigh(&body_texts);
+        let head_len: f32 = head.values().sum();
+        let len: f32 = body.values().sum();
+        let doc = number as u32;
+        for (term, tf) in head {
+            postings.entry(format!("{}:{term}", article.lang)).or_default().0.push(Posting { doc, tf });
+        }
+        for (term, tf) in body {
+            postings.entry(format!("{}:{term}", article.lang)).or_default().1.push(Posting { doc, tf });
+        }
+        if let Some(slot) = LANGUAGES.iter().position(|l| *l == article.lang) {
+            totals[slot].0 += 1;
+            totals[slot].1 += head_len;
+            totals[slot].2 += len;
+        }
+        let topic = topics.binary_search(&article.id.as_str()).unwrap_or(0) as u32;
+        let sections = article.sections.iter().map(|s| Section { heading: leak_str(&s.heading), text: leak_str(&s.text) }).collect();
+        docs.push(Doc {
+            topic,
+            lang: leak_str(&article.lang),
+            title: leak_str(&article.title),
+            updated: leak_str(&article.updated),
+            head_len,
+            len,
+            intro: leak_str(&article.intro),
+            sections: leak(sections),
+        });
+    }
+    let terms = postings.into_iter().map(|(key, (head, body))| Term { key: leak_str(&key), head: leak(head), body: leak(body) }).collect();
+    Index {
+        topics: leak(topics.into_iter().map(leak_str).collect()),
+        docs: leak(docs),
+        terms: leak(terms),
+        docs_per_lang: totals.map(|(n, _, _)| n),
+        avg_head_len: totals.map(|(n, len, _)| if n == 0 { 0.0 } else { len / n as f32 }),
+        avg_len: totals.map(|(n, _, len)| if n == 0 { 0.0 } else { len / n as f32 }),
+    }
+}
+
+/// The index as Rust source: `pub static INDEX: Index = ...;`, for `include!`.
+pub fn to_rust(index: &Index) -> String {
+    let mut out = String::from("// Generated from kb/ by the answers build script. Do not edit.\n");
+    out.push_str("pub static INDEX: knowledge_base::search::Index = knowledge_base::search::Index {\n");
+    let _ = writeln!(out, "    topics: &{:?},", index.topics);
+    out.push_str("    docs: &[\n");
+    for doc in index.docs {
+        let _ = write!(
+            out,
+            "        knowledge_base::search::Doc {{ topic: {}, lang: {:?}, title: {:?}, updated: {:?}, head_len: {:?}, len: {:?}, intro: {:?}, sections: &[",
+            doc.topic, doc.lang, doc.title, doc.updated, doc.head_len, doc.len, doc.intro
+        );
+        for section in doc.sections {
+            let _ = write!(out, "knowledge_base::search::Section {{ heading: {:?}, text: {:?} }}, ", section.heading, section.text);
+        }
+        out.push_str("] },\n");
+    }
+    out.push_str("    ],\n    terms: &[\n");
+    for term in index.terms {
+        let _ = write!(out, "        knowledge_base::search::Term {{ key: {:?}, head: &[", term.key);
+        write_postings(&mut out, term.head);
+        out.push_str("], body: &[");
+        write_postings(&mut out, term.body);
+        out.push_str("] },\n");
+    }
+    let _ = writeln!(
+        out,
+        "    ],\n    docs_per_lang: {:?},\n    avg_head_len: {:?},\n    avg_len: {:?},\n}};",
+        index.docs_per_lang, index.avg_head_len, index.avg_len
+    );
+    out
+}
+
+fn write_postings(out: &mut String, postings: &[Posting]) {
+    for p in postings {
+        let _ = write!(out, "knowledge_base::search::Posting {{ doc: {}, tf: {:?} }}, ", p.doc, p.tf);
+    }
+}

@@ -1,0 +1,329 @@
+//! The index and its search: BM25F-style scoring over two fields, per
+//! language, with synonyms and one- or two-letter misspellings.
+//!
+//! The fields are the article's *head* (title and tags: what it is about)
+//! and its *body*. Each has its own document frequencies: nearly every
+//! article tells the buyer to "message the seller", so in the body those
+//! words say little, while in a head they name the one article about it.
+//!
+//! The index is static data (the `answers` build script writes it as Rust
+//! source), so a request only analyses the question and reads the postings of
+//! its terms: no document is scanned, however many there are.
+
+use crate::analysis::{analyze, fold, normalise, stemmer};
+use crate::article::LANGUAGES;
+use crate::synonyms::synonyms;
+
+/// BM25's usual constants.
+const K1: f32 = 1.2;
+const B: f32 = 0.75;
+
+/// How much more a match in the head counts than one in the body.
+const HEAD_WEIGHT: f32 = 3.0;
+
+/// A question's word, counted once however many of its forms match.
+const EXACT: f32 = 1.0;
+const SYNONYM: f32 = 0.8;
+const MISSPELLING: f32 = 0.6;
+
+#[derive(Debug)]
+pub struct Index {
+    /// Topic ids; documents point into this list.
+    pub topics: &'static [&'static str],
+    pub docs: &'static [Doc],
+    /// Sorted by `key`, `<lang>:<term>`.
+    pub terms: &'static [Term],
+    /// Per language, in [`LANGUAGES`] order: how many documents, the mean
+    /// length of their heads and of their bodies.
+    pub docs_per_lang: [u32; 9],
+    pub avg_head_len: [f32; 9],
+    pub avg_len: [f32; 9],
+}
+
+/// One article.
+#[derive(Debug)]
+pub struct Doc {
+    pub topic: u32,
+    pub lang: &'static str,
+    pub title: &'static str,
+    pub updated: &'static str,
+    /// Lengths in (weighted) terms, for BM25's length normalisation.
+    pub head_len: f32,
+    pub len: f32,
+    pub intro: &'static str,
+    pub sections: &'static [Section],
+}
+
+#[derive(Debug)]
+pub struct Section {
+    pub heading: &'static str,
+    pub text: &'static str,
+}
+
+#[derive(Debug)]
+pub struct Term {
+    pub key: &'static str,
+    /// The documents with the term in their title or tags.
+    pub head: &'static [Posting],
+    /// The documents with the term in their text.
+    pub body: &'static [Posting],
+}
+
+/// A document containing a term, and how often, fields weighted.
+#[derive(Debug)]
+pub struct Posting {
+    pub doc: u32,
+    pub tf: f32,
+}
+
+/// A topic and how well it matches.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Hit {
+    pub topic: &'static str,
+    pub score: f32,
+}
+
+/// What a search found.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Found {
+    /// Best first; only topics that matched at all.
+    pub hits: Vec<Hit>,
+    /// 0.0 to 1.0: how much of the question the best topic explains, and by
+    /// how far it beats the next.
+    pub confidence: f32,
+}
+
+/// One word of the question and the index terms that stand for it.
+struct Group {
+    alternatives: Vec<(&'static Term, f32)>,
+}
+
+impl Index {
+    fn lang_slot(lang: &str) -> Option<usize> {
+        LANGUAGES.iter().position(|l| *l == lang)
+    }
+
+    fn term(&self, lang: &str, term: &str) -> Option<&'static Term> {
+        let key = format!("{lang}:{term}");
+        let terms: &'static [Term] = self.terms;
+        terms.binary_search_by(|t| t.key.cmp(key.as_str())).ok().map(|i| &terms[i])
+    }
+
+    /// The terms of one language, for the misspelling search.
+    fn vocabulary(&self, lang: &str) -> &'static [Term] {
+        let terms: &'static [Term] = self.terms;
+        let prefix = format!("{lang}:");
+        let start = terms.partition_point(|t| t.key < prefix.as_str());
+        let end = start + terms[start..].partition_point(|t| t.key.starts_with(prefix.as_str()));
+        &terms[start..end]
+    }
+
+    /// The article of `topic` in `lang`.
+    pub fn article(&self, topic: &str, lang: &str) -> Option<&'static Doc> {
+        let docs: &'static [Doc] = self.docs;
+        docs.iter().find(|d| d.lang == lang && self.topics.get(d.topic as usize) == Some(&topic))
+    }
+
+    /// The question's words as groups of index terms in `lang`.
+    fn groups(&self, lang: &str, question: &str, with_misspellings: bool) -> Vec<Group> {
+        let stem = stemmer(lang);
+        let mut groups = Vec::new();
+        for (word, term) in words_and_terms(lang, question) {
+            let mut alternatives: Vec<(&'static Term, f32)> = Vec::new();
+            fn add(alternatives: &mut Vec<(&'static Term, f32)>, t: &'static Term, weight: f32) {
+                if !alternatives.iter().any(|(known, _)| std::ptr::eq(*known, t)) {
+                    alternatives.push((t, weight));
+                }
+            }
+            if let Some(t) = self.term(lang, &term) {
+                add(&mut alternatives, t, EXACT);
+            }
+            for synonym in synonyms(lang, &word) {
+                for synonym_term in analyze(lang, synonym) {
+                    if let Some(t) = self.term(lang, &synonym_term) {
+                        add(&mut alternatives, t, SYNONYM);
+                    }
+                }
+            }
+            if alternatives.is_empty() && with_misspellings {
+                for t in self.misspelt(lang, &normalise(lang, stem.as_ref(), &word)) {
+                    add(&mut alternatives, t, MISSPELLING);
+                }
+            }
+            groups.push(Group { alternatives });
+        }
+        groups
+    }
+
+    /// Index terms one or two edits away from `term` (two for long words).
+    fn misspelt(&self, lang: &str, term: &str) -> Vec<&'static Term> {
+        let len = term.chars().count();
+        if lang == "zh" {
+            return Vec::new();
+        }
+        // Short words are often other real words one letter away ("black", "block").
+        if len < 6 {
+            return Vec::new();
+        }
+        let allowed = if len >= 9 { 2 } else { 1 };
+        self.vocabulary(lang)
+            .iter()
+            .filter(|t| {
+                let candidate = &t.key[lang.len() + 1..];
+                candidate.chars().count().abs_diff(len) <= allowed && edit_distance(candidate, term) <= allowed
+            })
+            .collect()
+    }
+
+    /// BM25 per topic for the question's groups in one language. Work is
+    /// proportional to the postings read, never to the number of documents
+    /// beyond one zeroed score slot each.
+    fn score(&self, lang: &str, groups: &[Group], scores: &mut [f32]) {
+        let Some(slot) = Self::lang_slot(lang) else { return };
+        let n = self.docs_per_lang[slot] as f32;
+        let mut best = vec![0.0f32; self.docs.len()];
+        let mut touched: Vec<u32> = Vec::new();
+        for group in groups {
+            // A word counts once per document: its best form.
+            for (term, weight) in &group.alternatives {
+                let fields = [
+                    (term.head, HEAD_WEIGHT, self.avg_head_len[slot], true),
+                    (term.body, 1.0, self.avg_len[slot], false),
+                ];
+                let mut per_term: Vec<(u32, f32)> = Vec::new();
+                for (postings, field_weight, avg, is_head) in fields {
+                    let df = postings.len() as f32;
+                    let idf = (1.0 + (n - df + 0.5) / (df + 0.5)).ln();
+                    for posting in postings {
+                        let Some(doc) = self.docs.get(posting.doc as usize) else { continue };
+                        let len = if is_head { doc.head_len } else { doc.len };
+                        let norm = posting.tf * (K1 + 1.0) / (posting.tf + K1 * (1.0 - B + B * len / avg.max(1.0)));
+                        let value = weight * field_weight * idf * norm;
+                        match per_term.iter_mut().find(|(d, _)| *d == posting.doc) {
+                            Some((_, sum)) => *sum += value,
+                            None => per_term.push((posting.doc, value)),
+                        }
+                    }
+                }
+                for (doc, value) in per_term {
+                    let Some(slot) = best.get_mut(doc as usize) else { continue };
+                    if *slot == 0.0 {
+                        touched.push(doc);
+                    }
+                    *slot = slot.max(value);
+                }
+            }
+            for doc in touched.drain(..) {
+                let value = std::mem::take(&mut best[doc as usize]);
+                if let Some(score) = self.docs.get(doc as usize).and_then(|d| scores.get_mut(d.topic as usize)) {
+                    *score += value;
+                }
+            }
+        }
+    }
+
+    /// How many of the question's words this language's index knows as they are.
+    fn known_words(&self, lang: &str, question: &str) -> usize {
+        words_and_terms(lang, question).iter().filter(|(_, term)| self.term(lang, term).is_some()).count()
+    }
+
+    /// The topics that answer `question`, asked in `lang`. Buyers mix
+    /// languages: when another language's index knows more of the question's
+    /// words, that language's evidence is added to `lang`'s.
+    pub fn search(&self, question: &str, lang: &str) -> Found {
+        let mut scores = vec![0.0f32; self.topics.len()];
+        let own_groups = self.groups(lang, question, true);
+        self.score(lang, &own_groups, &mut scores);
+
+        let own_known = self.known_words(lang, question);
+        let other = LANGUAGES
+            .iter()
+            .filter(|l| **l != lang)
+            .map(|l| (self.known_words(l, question), *l))
+            .filter(|(known, _)| *known > own_known)
+            .max_by_key(|(known, _)| *known);
+        let mut explained = explained_share(&own_groups);
+        if let Some((_, other_lang)) = other {
+            let groups = self.groups(other_lang, question, false);
+            self.score(other_lang, &groups, &mut scores);
+            explained = explained.max(explained_share(&groups));
+        }
+
+        let mut hits: Vec<Hit> = scores
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| **s > 0.0)
+            .filter_map(|(i, s)| Some(Hit { topic: self.topics.get(i)?, score: *s }))
+            .collect();
+        hits.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.topic.cmp(b.topic)));
+        let confidence = match hits.as_slice() {
+            [] => 0.0,
+            [_] => explained,
+            [first, second, ..] => 0.6 * explained + 0.4 * ((first.score - second.score) / first.score),
+        };
+        Found { hits, confidence: confidence.clamp(0.0, 1.0) }
+    }
+}
+
+/// The share of the question's words the index knows in some form.
+fn explained_share(groups: &[Group]) -> f32 {
+    if groups.is_empty() {
+        return 0.0;
+    }
+    groups.iter().filter(|g| !g.alternatives.is_empty()).count() as f32 / groups.len() as f32
+}
+
+/// The question's words (lowercased, for synonyms) with their index terms.
+/// Chinese pairs are their own words.
+fn words_and_terms(lang: &str, question: &str) -> Vec<(String, String)> {
+    let stem = stemmer(lang);
+    let mut out = Vec::new();
+    for raw in question.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()) {
+        let word = raw.to_lowercase();
+        for term in analyze(lang, &word) {
+            // Analysis of a single word gives its term, or Chinese pairs.
+            let original = if term == normalise(lang, stem.as_ref(), &word) { fold(&word) } else { term.clone() };
+            out.push((original, term));
+        }
+    }
+    out
+}
+
+/// Optimal string alignment distance: insertions, deletions, substitutions
+/// and swaps of neighbours ("recieve") each cost one.
+pub fn edit_distance(a: &str, b: &str) -> usize {
+    let a: Vec<char> = a.chars().collect();
+    let b: Vec<char> = b.chars().collect();
+    let width = b.len() + 1;
+    let mut d = vec![0usize; (a.len() + 1) * width];
+    for i in 0..=a.len() {
+        d[i * width] = i;
+    }
+    for (j, cell) in d.iter_mut().enumerate().take(width) {
+        *cell = j;
+    }
+    for i in 1..=a.len() {
+        for j in 1..=b.len() {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            let mut best = (d[(i - 1) * width + j] + 1).min(d[i * width + j - 1] + 1).min(d[(i - 1) * width + j - 1] + cost);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                best = best.min(d[(i - 2) * width + j - 2] + 1);
+            }
+            d[i * width + j] = best;
+        }
+    }
+    d[a.len() * width + b.len()]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn edit_distance_counts_swaps_as_one() {
+        assert_eq!(edit_distance("reciev", "receiv"), 1);
+        assert_eq!(edit_distance("refound", "refund"), 1);
+        assert_eq!(edit_distance("pakag", "packag"), 1);
+        assert_eq!(edit_distance("abc", "xyz"), 3);
+    }
+}
