@@ -96,11 +96,7 @@ fn passages(doc: &Doc, question: &str) -> String {
         .sections
         .iter()
         .enumerate()
-        .map(|(i, s)| {
-            let terms = analyze(doc.lang, &format!("{} {}", s.heading, s.text));
-            let overlap = wanted.iter().filter(|w| terms.contains(w)).count();
-            (overlap, std::cmp::Reverse(i), s)
-        })
+        .map(|(i, s)| (s.overlap(&wanted), std::cmp::Reverse(i), s))
         .max_by_key(|(overlap, order, _)| (*overlap, *order))
         .map(|(_, _, s)| s);
     let mut text = doc.intro.to_string();
@@ -121,11 +117,11 @@ pub fn draft(index: &Index, question: &str, lang: &'static str, subject: &Subjec
     let mut topic = found.hits.first().map(|h| h.topic);
     // A question about an order that says little ("where is it?") is about
     // what the order's state raises.
-    if let Some(facts) = order {
-        if confidence < LOW_CONFIDENCE {
-            topic = Some(state_topic(facts, now));
-            confidence = LOW_CONFIDENCE;
-        }
+    if let Some(facts) = order
+        && confidence < LOW_CONFIDENCE
+    {
+        topic = Some(state_topic(facts, now));
+        confidence = LOW_CONFIDENCE;
     }
     let doc = topic.and_then(|t| index.article(t, lang));
     let p = phrases(lang);

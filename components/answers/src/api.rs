@@ -63,8 +63,9 @@ pub trait Env {
     fn now(&self) -> i64;
     /// A fresh conversation id (`c-` and 32 hex digits) or fence nonce.
     fn random_hex(&self, bytes: usize) -> Result<String, Problem>;
-    /// The model's text for `prompt`, or `None` when there is no model or it failed.
-    fn generate(&self, prompt: &str) -> Option<String>;
+    /// The model's text for the prompt `prompt` makes (only called when
+    /// there is a model), or `None` when there is no model or it failed.
+    fn generate(&self, prompt: impl FnOnce() -> String) -> Option<String>;
 }
 
 /// The stores the answers API reads and writes.
@@ -223,8 +224,9 @@ fn phrase(env: &impl Env, question: &str, lang: &str, draft: &Draft, order_id: O
         return Ok((draft.composed.clone(), false));
     }
     let nonce = env.random_hex(8)?;
-    let prompt = generate::prompt(question, lang, draft, &nonce);
-    let generated = env.generate(&prompt).and_then(|output| generate::accept(&output, lang, &nonce, order_id));
+    let generated = env
+        .generate(|| generate::prompt(question, lang, draft, &nonce))
+        .and_then(|output| generate::accept(&output, lang, &nonce, order_id));
     Ok(match generated {
         // The model words the article; the decisions stay the draft's own sentences.
         Some(text) => (with_facts(draft, text), true),

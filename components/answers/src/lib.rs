@@ -50,11 +50,12 @@ impl Env for SpinEnv {
         Ok(buffer.iter().map(|b| format!("{b:02x}")).collect())
     }
 
-    fn generate(&self, prompt: &str) -> Option<String> {
+    fn generate(&self, prompt: impl FnOnce() -> String) -> Option<String> {
         // An empty `llm_model` turns generation off.
         let model = variable("llm_model")?;
+        let prompt = prompt();
         let params = spin_sdk::llm::InferencingParams { max_tokens: 400, temperature: 0.2, ..Default::default() };
-        match spin_sdk::llm::infer_with_options(spin_sdk::llm::InferencingModel::Other(&model), prompt, params) {
+        match spin_sdk::llm::infer_with_options(spin_sdk::llm::InferencingModel::Other(&model), &prompt, params) {
             Ok(result) => Some(result.text),
             Err(e) => {
                 eprintln!("answers: the LLM failed ({e:?}); answering from the articles");

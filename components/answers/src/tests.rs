@@ -35,9 +35,11 @@ impl Env for FakeEnv {
         Ok("ab".repeat(bytes))
     }
 
-    fn generate(&self, prompt: &str) -> Option<String> {
-        self.prompts.borrow_mut().push(prompt.to_string());
-        self.model.map(|m| m(prompt))
+    fn generate(&self, prompt: impl FnOnce() -> String) -> Option<String> {
+        let model = self.model?;
+        let prompt = prompt();
+        self.prompts.borrow_mut().push(prompt.clone());
+        Some(model(&prompt))
     }
 }
 
@@ -251,3 +253,4 @@ fn a_follow_up_keeps_the_conversation_and_its_order() {
     let problem = world.ask_as(&FakeEnv::without_model(), Some(&user("u-marco", "nl")), json!({"question": "hi", "conversation_id": id}));
     assert_eq!(problem.unwrap_err().status, 404);
 }
+

@@ -62,7 +62,8 @@ enum Token {
     Han(String),
 }
 
-fn is_han(c: char) -> bool {
+/// A character of the Han script (Chinese).
+pub fn is_han(c: char) -> bool {
     matches!(c, '\u{3400}'..='\u{4dbf}' | '\u{4e00}'..='\u{9fff}' | '\u{f900}'..='\u{faff}')
 }
 
@@ -118,9 +119,13 @@ fn han_terms(run: &str, terms: &mut Vec<String>) {
 /// table rather than Unicode decomposition: these are all the languages
 /// need, and it keeps the component small.
 pub fn fold(word: &str) -> String {
-    let mut out = String::with_capacity(word.len());
-    for c in word.chars() {
-        let plain = match c {
+    folded_chars(word).collect()
+}
+
+/// [`fold`] without allocating, for comparisons.
+pub fn folded_chars(word: &str) -> impl Iterator<Item = char> + '_ {
+    word.chars().flat_map(|c| {
+        let plain: &'static str = match c {
             'à' | 'á' | 'â' | 'ã' | 'ä' | 'å' | 'ą' => "a",
             'ç' | 'ć' => "c",
             'è' | 'é' | 'ê' | 'ë' | 'ę' => "e",
@@ -135,14 +140,11 @@ pub fn fold(word: &str) -> String {
             'ß' => "ss",
             'œ' => "oe",
             'æ' => "ae",
-            _ => {
-                out.push(c);
-                continue;
-            }
+            _ => "",
         };
-        out.push_str(plain);
-    }
-    out
+        let (one, many) = if plain.is_empty() { (Some(c), "") } else { (None, plain) };
+        one.into_iter().chain(many.chars())
+    })
 }
 
 /// Words too common to tell topics apart. Kept short: BM25 already weighs

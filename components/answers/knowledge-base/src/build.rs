@@ -59,6 +59,8 @@ fn leak_str(text: &str) -> &'static str {
 /// The index of `articles`. Built once per build (or per evaluation run), so
 /// its memory is simply kept: it lives as long as the program.
 pub fn index(articles: &[Article]) -> Index {
+    let mut articles: Vec<&Article> = articles.iter().collect();
+    articles.sort_by(|a, b| (&a.id, &a.lang).cmp(&(&b.id, &b.lang)));
     let mut topics: Vec<&str> = articles.iter().map(|a| a.id.as_str()).collect();
     topics.sort_unstable();
     topics.dedup();
@@ -100,7 +102,17 @@ pub fn index(articles: &[Article]) -> Index {
             totals[slot].2 += len;
         }
         let topic = topics.binary_search(&article.id.as_str()).unwrap_or(0) as u32;
-        let sections = article.sections.iter().map(|s| Section { heading: leak_str(&s.heading), text: leak_str(&s.text) }).collect();
+        let sections = article
+            .sections
+            .iter()
+            .map(|s| {
+                let mut terms = analyze(&article.lang, &format!("{}\n{}", s.heading, s.text));
+                terms.sort_unstable();
+                terms.dedup();
+                let terms: Vec<&'static str> = terms.iter().map(|t| leak_str(t)).collect();
+                Section { heading: leak_str(&s.heading), text: leak_str(&s.text), terms: leak(terms) }
+            })
+            .collect();
         docs.push(Doc {
             topic,
             lang: leak_str(&article.lang),
@@ -136,7 +148,11 @@ pub fn to_rust(index: &Index) -> String {
             doc.topic, doc.lang, doc.title, doc.updated, doc.head_len, doc.len, doc.intro
         );
         for section in doc.sections {
-            let _ = write!(out, "knowledge_base::search::Section {{ heading: {:?}, text: {:?} }}, ", section.heading, section.text);
+            let _ = write!(
+                out,
+                "knowledge_base::search::Section {{ heading: {:?}, text: {:?}, terms: &{:?} }}, ",
+                section.heading, section.text, section.terms
+            );
         }
         out.push_str("] },\n");
     }

@@ -29,7 +29,9 @@ const MISSPELLING: f32 = 0.6;
 #[derive(Debug)]
 pub struct Index {
     /// Topic ids; documents point into this list.
+    /// Sorted.
     pub topics: &'static [&'static str],
+    /// Sorted by topic, then language.
     pub docs: &'static [Doc],
     /// Sorted by `key`, `<lang>:<term>`.
     pub terms: &'static [Term],
@@ -58,6 +60,16 @@ pub struct Doc {
 pub struct Section {
     pub heading: &'static str,
     pub text: &'static str,
+    /// The section's terms, sorted, analysed at build time: which section a
+    /// question is closest to costs lookups, not analysis.
+    pub terms: &'static [&'static str],
+}
+
+impl Section {
+    /// How many of `terms` (a question's) this section has.
+    pub fn overlap(&self, terms: &[String]) -> usize {
+        terms.iter().filter(|t| self.terms.binary_search(&t.as_str()).is_ok()).count()
+    }
 }
 
 #[derive(Debug)]
@@ -104,9 +116,11 @@ impl Index {
     }
 
     fn term(&self, lang: &str, term: &str) -> Option<&'static Term> {
-        let key = format!("{lang}:{term}");
         let terms: &'static [Term] = self.terms;
-        terms.binary_search_by(|t| t.key.cmp(key.as_str())).ok().map(|i| &terms[i])
+        // Compares `key` with `<lang>:<term>` without building the latter:
+        // byte order is `str` order.
+        let wanted = || lang.bytes().chain(std::iter::once(b':')).chain(term.bytes());
+        terms.binary_search_by(|t| t.key.bytes().cmp(wanted())).ok().map(|i| &terms[i])
     }
 
     /// The terms of one language, for the misspelling search.
@@ -118,10 +132,11 @@ impl Index {
         &terms[start..end]
     }
 
-    /// The article of `topic` in `lang`.
+    /// The article of `topic` in `lang` (documents are sorted by topic, then language).
     pub fn article(&self, topic: &str, lang: &str) -> Option<&'static Doc> {
         let docs: &'static [Doc] = self.docs;
-        docs.iter().find(|d| d.lang == lang && self.topics.get(d.topic as usize) == Some(&topic))
+        let topic = self.topics.binary_search(&topic).ok()? as u32;
+        docs.binary_search_by(|d| (d.topic, d.lang).cmp(&(topic, lang))).ok().map(|i| &docs[i])
     }
 
     /// The question's words as groups of index terms in `lang`.
@@ -166,11 +181,16 @@ impl Index {
             return Vec::new();
         }
         let allowed = if len >= 9 { 2 } else { 1 };
+        let first = term.chars().next();
         self.vocabulary(lang)
             .iter()
             .filter(|t| {
                 let candidate = &t.key[lang.len() + 1..];
-                candidate.chars().count().abs_diff(len) <= allowed && edit_distance(candidate, term) <= allowed
+                // Misspellings rarely touch the first letter; checking it first
+                // keeps this scan cheap.
+                candidate.chars().next() == first
+                    && candidate.chars().count().abs_diff(len) <= allowed
+                    && edit_distance(candidate, term) <= allowed
             })
             .collect()
     }
@@ -181,32 +201,38 @@ impl Index {
     fn score(&self, lang: &str, groups: &[Group], scores: &mut [f32]) {
         let Some(slot) = Self::lang_slot(lang) else { return };
         let n = self.docs_per_lang[slot] as f32;
+        // Dense per-document slots, and the list of slots in use so that only
+        // they are read back and cleared.
         let mut best = vec![0.0f32; self.docs.len()];
         let mut touched: Vec<u32> = Vec::new();
+        let mut per_term = vec![0.0f32; self.docs.len()];
+        let mut per_term_touched: Vec<u32> = Vec::new();
         for group in groups {
-            // A word counts once per document: its best form.
             for (term, weight) in &group.alternatives {
                 let fields = [
                     (term.head, HEAD_WEIGHT, self.avg_head_len[slot], true),
                     (term.body, 1.0, self.avg_len[slot], false),
                 ];
-                let mut per_term: Vec<(u32, f32)> = Vec::new();
                 for (postings, field_weight, avg, is_head) in fields {
                     let df = postings.len() as f32;
                     let idf = (1.0 + (n - df + 0.5) / (df + 0.5)).ln();
                     for posting in postings {
-                        let Some(doc) = self.docs.get(posting.doc as usize) else { continue };
+                        let (Some(doc), Some(sum)) = (self.docs.get(posting.doc as usize), per_term.get_mut(posting.doc as usize))
+                        else {
+                            continue;
+                        };
                         let len = if is_head { doc.head_len } else { doc.len };
                         let norm = posting.tf * (K1 + 1.0) / (posting.tf + K1 * (1.0 - B + B * len / avg.max(1.0)));
-                        let value = weight * field_weight * idf * norm;
-                        match per_term.iter_mut().find(|(d, _)| *d == posting.doc) {
-                            Some((_, sum)) => *sum += value,
-                            None => per_term.push((posting.doc, value)),
+                        if *sum == 0.0 {
+                            per_term_touched.push(posting.doc);
                         }
+                        *sum += weight * field_weight * idf * norm;
                     }
                 }
-                for (doc, value) in per_term {
-                    let Some(slot) = best.get_mut(doc as usize) else { continue };
+                // A word counts once per document: its best form.
+                for doc in per_term_touched.drain(..) {
+                    let value = std::mem::take(&mut per_term[doc as usize]);
+                    let slot = &mut best[doc as usize];
                     if *slot == 0.0 {
                         touched.push(doc);
                     }
@@ -235,18 +261,21 @@ impl Index {
         let own_groups = self.groups(lang, question, true);
         self.score(lang, &own_groups, &mut scores);
 
-        let own_known = self.known_words(lang, question);
-        let other = LANGUAGES
-            .iter()
-            .filter(|l| **l != lang)
-            .map(|l| (self.known_words(l, question), *l))
-            .filter(|(known, _)| *known > own_known)
-            .max_by_key(|(known, _)| *known);
+        // Only a question with words its language does not know may be mixed.
         let mut explained = explained_share(&own_groups);
-        if let Some((_, other_lang)) = other {
-            let groups = self.groups(other_lang, question, false);
-            self.score(other_lang, &groups, &mut scores);
-            explained = explained.max(explained_share(&groups));
+        if explained < 1.0 {
+            let own_known = own_groups.iter().filter(|g| g.alternatives.iter().any(|(_, w)| *w == EXACT)).count();
+            let other = LANGUAGES
+                .iter()
+                .filter(|l| **l != lang)
+                .map(|l| (self.known_words(l, question), *l))
+                .filter(|(known, _)| *known > own_known)
+                .max_by_key(|(known, _)| *known);
+            if let Some((_, other_lang)) = other {
+                let groups = self.groups(other_lang, question, false);
+                self.score(other_lang, &groups, &mut scores);
+                explained = explained.max(explained_share(&groups));
+            }
         }
 
         let mut hits: Vec<Hit> = scores
@@ -273,16 +302,16 @@ fn explained_share(groups: &[Group]) -> f32 {
     groups.iter().filter(|g| !g.alternatives.is_empty()).count() as f32 / groups.len() as f32
 }
 
-/// The question's words (lowercased, for synonyms) with their index terms.
-/// Chinese pairs are their own words.
+/// The question's words (lowercased and folded, for synonyms) with their
+/// index terms. Chinese pairs are their own words.
 fn words_and_terms(lang: &str, question: &str) -> Vec<(String, String)> {
-    let stem = stemmer(lang);
     let mut out = Vec::new();
     for raw in question.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()) {
         let word = raw.to_lowercase();
-        for term in analyze(lang, &word) {
-            // Analysis of a single word gives its term, or Chinese pairs.
-            let original = if term == normalise(lang, stem.as_ref(), &word) { fold(&word) } else { term.clone() };
+        let terms = analyze(lang, &word);
+        let one_word = terms.len() == 1 && !word.chars().any(crate::analysis::is_han);
+        for term in terms {
+            let original = if one_word { fold(&word) } else { term.clone() };
             out.push((original, term));
         }
     }

@@ -187,9 +187,10 @@ fn groups(lang: &str) -> &'static [&'static [&'static str]] {
 /// The other words of every group `word` (lowercased, folded) belongs to.
 pub fn synonyms(lang: &str, word: &str) -> Vec<&'static str> {
     let mut out = Vec::new();
+    let same = |w: &str| crate::analysis::folded_chars(w).eq(word.chars());
     for group in groups(lang) {
-        if group.iter().any(|w| crate::analysis::fold(w) == word) {
-            out.extend(group.iter().copied().filter(|w| crate::analysis::fold(w) != word));
+        if group.iter().any(|w| same(w)) {
+            out.extend(group.iter().copied().filter(|w| !same(w)));
         }
     }
     out

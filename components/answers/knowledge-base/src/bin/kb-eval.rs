@@ -54,7 +54,9 @@ fn main() -> ExitCode {
         }
     };
     let index = build::index(&articles);
+    let started = std::time::Instant::now();
     let (table, misses) = eval::run(&index, &cases);
+    eprintln!("{} questions, {:?} per search (native, this build profile)", cases.len(), started.elapsed() / cases.len().max(1) as u32);
     for miss in &misses {
         println!("miss [{}] {:?}: expected {}, found {:?}", miss.case.lang, miss.case.question, miss.case.topic, miss.found);
     }
