@@ -13,8 +13,8 @@ pub mod phrases;
 mod tests;
 
 use api::{Env, Stores};
-use api_conventions::{ApiResult, Problem, header, into_spin, unix_now, variable};
-use spin_sdk::http::{Method, Request, Response};
+use api_conventions::{ApiResult, Problem, allowed_method, header, into_spin, unix_now, variable};
+use spin_sdk::http::{Request, Response};
 use spin_sdk::http_component;
 
 include!(concat!(env!("OUT_DIR"), "/kb_index.rs"));
@@ -27,7 +27,11 @@ enum RouteId<'a> {
 }
 
 fn route_of(path_info: &str) -> RouteId<'_> {
-    let segments: Vec<&str> = path_info.trim_start_matches('/').split('/').filter(|s| !s.is_empty()).collect();
+    let segments: Vec<&str> = path_info
+        .trim_start_matches('/')
+        .split('/')
+        .filter(|s| !s.is_empty())
+        .collect();
     match segments.as_slice() {
         [] => RouteId::Ask,
         [id] => RouteId::Conversation(id),
@@ -46,7 +50,8 @@ impl Env for SpinEnv {
 
     fn random_hex(&self, bytes: usize) -> Result<String, Problem> {
         let mut buffer = vec![0u8; bytes];
-        getrandom::fill(&mut buffer).map_err(|e| Problem::unavailable(format!("No randomness available: {e}")))?;
+        getrandom::fill(&mut buffer)
+            .map_err(|e| Problem::unavailable(format!("No randomness available: {e}")))?;
         Ok(buffer.iter().map(|b| format!("{b:02x}")).collect())
     }
 
@@ -54,8 +59,16 @@ impl Env for SpinEnv {
         // An empty `llm_model` turns generation off.
         let model = variable("llm_model")?;
         let prompt = prompt();
-        let params = spin_sdk::llm::InferencingParams { max_tokens: 400, temperature: 0.2, ..Default::default() };
-        match spin_sdk::llm::infer_with_options(spin_sdk::llm::InferencingModel::Other(&model), &prompt, params) {
+        let params = spin_sdk::llm::InferencingParams {
+            max_tokens: 400,
+            temperature: 0.2,
+            ..Default::default()
+        };
+        match spin_sdk::llm::infer_with_options(
+            spin_sdk::llm::InferencingModel::Other(&model),
+            &prompt,
+            params,
+        ) {
             Ok(result) => Some(result.text),
             Err(e) => {
                 eprintln!("answers: the LLM failed ({e:?}); answering from the articles");
@@ -77,30 +90,36 @@ fn route(req: &Request) -> ApiResult {
         RouteId::Conversation(_) => &["GET"],
         RouteId::Unknown => return Err(Problem::not_found()),
     };
-    let method_ok = match req.method() {
-        Method::Get => allowed == ["GET"],
-        Method::Post => allowed == ["POST"],
-        _ => false,
-    };
-    if !method_ok {
-        return Err(Problem::method_not_allowed(allowed));
-    }
-    let sessions_store = key_value::open(sessions::STORE)?;
+    allowed_method(req, allowed)?;
     let token = api_conventions::session_token(header(req, "authorization"), header(req, "cookie"));
     // Anyone may ask a general question; everything else needs a session.
     let caller = match (&route, token) {
         (RouteId::Ask, None) => None,
-        _ => Some(sessions::resolve(&sessions_store, token, unix_now())?),
+        _ => Some(sessions::caller(req, unix_now())?),
     };
     let conversations_store = key_value::open(conversations::STORE)?;
     match (route, caller.as_ref()) {
         (RouteId::Ask, caller) => {
             let marketplace_store = key_value::open(marketplace::STORE)?;
-            let stores = Stores { marketplace: &marketplace_store, conversations: &conversations_store };
-            api::ask(&stores, &INDEX, &SpinEnv, caller, header(req, "accept-language"), req.body())
+            let stores = Stores {
+                marketplace: &marketplace_store,
+                conversations: &conversations_store,
+            };
+            api::ask(
+                &stores,
+                &INDEX,
+                &SpinEnv,
+                caller,
+                header(req, "accept-language"),
+                req.body(),
+            )
         }
-        (RouteId::Conversation(id), Some(caller)) => api::conversation(&conversations_store, caller, id),
-        (RouteId::Feedback(id), Some(caller)) => api::feedback(&conversations_store, caller, id, req.body()),
+        (RouteId::Conversation(id), Some(caller)) => {
+            api::conversation(&conversations_store, caller, id)
+        }
+        (RouteId::Feedback(id), Some(caller)) => {
+            api::feedback(&conversations_store, caller, id, req.body())
+        }
         _ => Err(Problem::not_found()),
     }
 }

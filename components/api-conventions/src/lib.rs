@@ -24,11 +24,19 @@ pub struct ApiResponse {
 impl ApiResponse {
     pub fn json(status: u16, value: &impl Serialize) -> Self {
         let body = serde_json::to_vec(value).unwrap_or_else(|_| b"null".to_vec());
-        Self { status, headers: vec![("content-type".into(), "application/json".into())], body }
+        Self {
+            status,
+            headers: vec![("content-type".into(), "application/json".into())],
+            body,
+        }
     }
 
     pub fn no_content() -> Self {
-        Self { status: 204, headers: Vec::new(), body: Vec::new() }
+        Self {
+            status: 204,
+            headers: Vec::new(),
+            body: Vec::new(),
+        }
     }
 
     pub fn with_header(mut self, name: &str, value: impl Into<String>) -> Self {
@@ -43,7 +51,11 @@ impl ApiResponse {
 
 impl From<ApiResponse> for spin_sdk::http::Response {
     fn from(r: ApiResponse) -> Self {
-        spin_sdk::http::Response::builder().status(r.status).headers(r.headers).body(r.body).build()
+        spin_sdk::http::Response::builder()
+            .status(r.status)
+            .headers(r.headers)
+            .body(r.body)
+            .build()
     }
 }
 
@@ -60,7 +72,13 @@ pub struct Problem {
 
 impl Problem {
     pub fn new(status: u16, title: &'static str, detail: impl Into<String>) -> Self {
-        Self { status, title, detail: detail.into(), headers: Vec::new(), extensions: Default::default() }
+        Self {
+            status,
+            title,
+            detail: detail.into(),
+            headers: Vec::new(),
+            extensions: Default::default(),
+        }
     }
 
     pub fn bad_request(detail: impl Into<String>) -> Self {
@@ -77,16 +95,25 @@ impl Problem {
     }
 
     pub fn not_found() -> Self {
-        Self::new(404, "Not Found", "There is nothing here, or it is not yours to see.")
+        Self::new(
+            404,
+            "Not Found",
+            "There is nothing here, or it is not yours to see.",
+        )
     }
 
     pub fn method_not_allowed(allowed: &[&str]) -> Self {
-        Self::new(405, "Method Not Allowed", format!("Use {}.", allowed.join(" or ")))
-            .with_header("allow", allowed.join(", "))
+        Self::new(
+            405,
+            "Method Not Allowed",
+            format!("Use {}.", allowed.join(" or ")),
+        )
+        .with_header("allow", allowed.join(", "))
     }
 
     pub fn too_many_requests(retry_after_secs: u64, detail: impl Into<String>) -> Self {
-        Self::new(429, "Too Many Requests", detail).with_header("retry-after", retry_after_secs.to_string())
+        Self::new(429, "Too Many Requests", detail)
+            .with_header("retry-after", retry_after_secs.to_string())
     }
 
     pub fn unavailable(detail: impl Into<String>) -> Self {
@@ -110,16 +137,25 @@ impl Problem {
         body.insert("status".into(), json!(self.status));
         body.insert("detail".into(), json!(self.detail));
         body.extend(self.extensions);
-        let mut headers = vec![("content-type".to_string(), "application/problem+json".to_string())];
+        let mut headers = vec![(
+            "content-type".to_string(),
+            "application/problem+json".to_string(),
+        )];
         headers.extend(self.headers);
-        ApiResponse { status: self.status, headers, body: Value::Object(body).to_string().into_bytes() }
+        ApiResponse {
+            status: self.status,
+            headers,
+            body: Value::Object(body).to_string().into_bytes(),
+        }
     }
 }
 
 /// A store failure is the service being unavailable, never a crash.
 impl From<key_value::StoreError> for Problem {
     fn from(e: key_value::StoreError) -> Self {
-        Problem::unavailable(format!("Storage is unavailable right now; try again shortly. ({e})"))
+        Problem::unavailable(format!(
+            "Storage is unavailable right now; try again shortly. ({e})"
+        ))
     }
 }
 
@@ -134,15 +170,25 @@ pub fn into_spin(result: ApiResult) -> spin_sdk::http::Response {
 /// the missing or malformed field.
 pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, Problem> {
     if body.len() > MAX_BODY_BYTES {
-        return Err(Problem::new(413, "Content Too Large", format!("The body is over {} KiB.", MAX_BODY_BYTES / 1024)));
+        return Err(Problem::new(
+            413,
+            "Content Too Large",
+            format!("The body is over {} KiB.", MAX_BODY_BYTES / 1024),
+        ));
     }
     if body.iter().all(u8::is_ascii_whitespace) {
-        return Err(Problem::bad_request("The body is empty; send a JSON object."));
+        return Err(Problem::bad_request(
+            "The body is empty; send a JSON object.",
+        ));
     }
     serde_json::from_slice(body).map_err(|e| {
         let message = e.to_string();
         // serde names the field in backticks: "missing field `email`", "invalid type: ... for `lang`".
-        let field = message.split('`').nth(1).filter(|f| !f.contains(' ')).map(str::to_string);
+        let field = message
+            .split('`')
+            .nth(1)
+            .filter(|f| !f.contains(' '))
+            .map(str::to_string);
         let detail = match e.classify() {
             serde_json::error::Category::Syntax | serde_json::error::Category::Eof => {
                 format!("The body is not valid JSON: {message}.")
@@ -157,10 +203,15 @@ pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, Problem> {
 }
 
 /// The session token from `Authorization: Bearer ...`, else from the session cookie.
-pub fn session_token<'a>(authorization: Option<&'a str>, cookie: Option<&'a str>) -> Option<&'a str> {
+pub fn session_token<'a>(
+    authorization: Option<&'a str>,
+    cookie: Option<&'a str>,
+) -> Option<&'a str> {
     if let Some(auth) = authorization {
         let (scheme, token) = auth.trim().split_once(' ')?;
-        return scheme.eq_ignore_ascii_case("bearer").then_some(token.trim());
+        return scheme
+            .eq_ignore_ascii_case("bearer")
+            .then_some(token.trim());
     }
     cookie?.split(';').find_map(|pair| {
         let (name, value) = pair.trim().split_once('=')?;
@@ -188,17 +239,33 @@ fn supported(tag: &str) -> Option<&'static str> {
 /// The response language: an explicit `lang` (field or query parameter) first,
 /// then `Accept-Language` by quality, then the signed-in user's language, then
 /// `en`. An explicit but unsupported `lang` falls back to `en` and says so.
-pub fn negotiate_lang(explicit: Option<&str>, accept_language: Option<&str>, user_lang: Option<&str>) -> Lang {
+pub fn negotiate_lang(
+    explicit: Option<&str>,
+    accept_language: Option<&str>,
+    user_lang: Option<&str>,
+) -> Lang {
     if let Some(asked) = explicit.map(str::trim).filter(|l| !l.is_empty()) {
         return match supported(asked) {
-            Some(code) => Lang { code, unsupported: None },
-            None => Lang { code: "en", unsupported: Some(asked.chars().take(35).collect()) },
+            Some(code) => Lang {
+                code,
+                unsupported: None,
+            },
+            None => Lang {
+                code: "en",
+                unsupported: Some(asked.chars().take(35).collect()),
+            },
         };
     }
     if let Some(code) = accept_language.and_then(preferred_language) {
-        return Lang { code, unsupported: None };
+        return Lang {
+            code,
+            unsupported: None,
+        };
     }
-    Lang { code: user_lang.and_then(supported).unwrap_or("en"), unsupported: None }
+    Lang {
+        code: user_lang.and_then(supported).unwrap_or("en"),
+        unsupported: None,
+    }
 }
 
 /// The supported language an `Accept-Language` header prefers most, if any.
@@ -206,7 +273,9 @@ fn preferred_language(header: &str) -> Option<&'static str> {
     let mut best: Option<(f32, &'static str)> = None;
     for range in header.split(',') {
         let mut parts = range.split(';');
-        let Some(code) = parts.next().and_then(supported) else { continue };
+        let Some(code) = parts.next().and_then(supported) else {
+            continue;
+        };
         let quality = parts
             .find_map(|p| p.trim().strip_prefix("q="))
             .and_then(|q| q.trim().parse::<f32>().ok())
@@ -228,7 +297,34 @@ pub fn unix_now() -> i64 {
 
 /// One of this component's Spin variables; `None` when undefined or blank.
 pub fn variable(name: &str) -> Option<String> {
-    spin_sdk::variables::get(name).ok().filter(|v| !v.trim().is_empty())
+    spin_sdk::variables::get(name)
+        .ok()
+        .filter(|v| !v.trim().is_empty())
+}
+
+/// The request's method if the route allows it: `404` for a route with no
+/// methods (an unknown route), `405` with `Allow` for a method it lacks.
+pub fn allowed_method(
+    req: &spin_sdk::http::Request,
+    allowed: &[&'static str],
+) -> Result<&'static str, Problem> {
+    use spin_sdk::http::Method;
+    if allowed.is_empty() {
+        return Err(Problem::not_found());
+    }
+    let method = match req.method() {
+        Method::Get => "GET",
+        Method::Post => "POST",
+        Method::Put => "PUT",
+        Method::Delete => "DELETE",
+        Method::Patch => "PATCH",
+        _ => "",
+    };
+    allowed
+        .iter()
+        .copied()
+        .find(|m| *m == method)
+        .ok_or_else(|| Problem::method_not_allowed(allowed))
 }
 
 /// A request's header as text, from Spin's request.
@@ -274,7 +370,10 @@ mod tests {
         let r = Problem::method_not_allowed(&["GET", "POST"]).into_response();
         assert_eq!(r.status, 405);
         assert!(r.headers.contains(&("allow".into(), "GET, POST".into())));
-        assert!(r.headers.contains(&("content-type".into(), "application/problem+json".into())));
+        assert!(
+            r.headers
+                .contains(&("content-type".into(), "application/problem+json".into()))
+        );
         let body = r.json_body();
         assert_eq!(body["status"], 405);
         assert_eq!(body["title"], "Method Not Allowed");
@@ -283,18 +382,33 @@ mod tests {
 
     #[test]
     fn token_comes_from_bearer_then_cookie() {
-        assert_eq!(session_token(Some("Bearer abc"), Some("hc_session=zzz")), Some("abc"));
-        assert_eq!(session_token(Some("Basic abc"), Some("hc_session=zzz")), None);
-        assert_eq!(session_token(None, Some("theme=dark; hc_session=zzz")), Some("zzz"));
+        assert_eq!(
+            session_token(Some("Bearer abc"), Some("hc_session=zzz")),
+            Some("abc")
+        );
+        assert_eq!(
+            session_token(Some("Basic abc"), Some("hc_session=zzz")),
+            None
+        );
+        assert_eq!(
+            session_token(None, Some("theme=dark; hc_session=zzz")),
+            Some("zzz")
+        );
         assert_eq!(session_token(None, Some("theme=dark")), None);
         assert_eq!(session_token(None, None), None);
     }
 
     #[test]
     fn language_comes_from_lang_then_accept_language_then_the_user() {
-        assert_eq!(negotiate_lang(Some("it"), Some("de"), Some("nl")).code, "it");
+        assert_eq!(
+            negotiate_lang(Some("it"), Some("de"), Some("nl")).code,
+            "it"
+        );
         assert_eq!(negotiate_lang(Some("pt-BR"), None, None).code, "pt");
-        assert_eq!(negotiate_lang(None, Some("sv, de;q=0.5, fr;q=0.8"), Some("nl")).code, "fr");
+        assert_eq!(
+            negotiate_lang(None, Some("sv, de;q=0.5, fr;q=0.8"), Some("nl")).code,
+            "fr"
+        );
         assert_eq!(negotiate_lang(None, Some("sv"), Some("nl")).code, "nl");
         assert_eq!(negotiate_lang(None, None, None).code, "en");
     }

@@ -1,1 +1,277 @@
-//! (being written)
+//! Cases: where the buyer, the seller and the team meet, and where the
+//! marketplace's decisions are recorded. This file wires Spin to the plain
+//! modules: it resolves the caller from `sessions`, opens the `cases` store
+//! through `wasi:keyvalue` (for compare-and-swap), asks `contact` which
+//! channels are open (Spin service chaining), and sends the email channel's
+//! notifications to the webhook when one is configured.
+
+pub mod api;
+pub mod contact;
+pub mod create;
+pub mod ids;
+pub mod resolution;
+
+use api::Notification;
+use api_conventions::{ApiResult, Problem, allowed_method, header, into_spin, unix_now, variable};
+use case_records::writer::AtomicKeyValue;
+use key_value::{KeyValue, StoreError};
+use spin_sdk::http::{Request, Response};
+use spin_sdk::http_component;
+use spin_sdk::wit::wasi::keyvalue::{atomics, store as wasi_kv};
+
+/// The `cases` store through `wasi:keyvalue`, which has compare-and-swap.
+struct Bucket(wasi_kv::Bucket);
+
+fn kv_error(e: wasi_kv::Error) -> StoreError {
+    StoreError(format!("{e:?}"))
+}
+
+impl Bucket {
+    fn open(label: &str) -> Result<Self, StoreError> {
+        wasi_kv::open(label)
+            .map(Bucket)
+            .map_err(|e| StoreError(format!("cannot open the {label:?} store: {e:?}")))
+    }
+}
+
+impl KeyValue for Bucket {
+    fn get(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
+        self.0.get(key).map_err(kv_error)
+    }
+
+    fn set(&self, key: &str, value: &[u8]) -> Result<(), StoreError> {
+        self.0.set(key, value).map_err(kv_error)
+    }
+
+    fn delete(&self, key: &str) -> Result<(), StoreError> {
+        self.0.delete(key).map_err(kv_error)
+    }
+}
+
+impl AtomicKeyValue for Bucket {
+    fn compare_and_swap(
+        &self,
+        key: &str,
+        expected: Option<&[u8]>,
+        new: &[u8],
+    ) -> Result<bool, StoreError> {
+        let cas = atomics::Cas::new(&self.0, key).map_err(kv_error)?;
+        if cas.current().map_err(kv_error)?.as_deref() != expected {
+            return Ok(false);
+        }
+        match atomics::swap(cas, new) {
+            Ok(()) => Ok(true),
+            Err(atomics::CasError::CasFailed(_)) => Ok(false),
+            Err(atomics::CasError::StoreError(e)) => Err(kv_error(e)),
+        }
+    }
+
+    fn increment(&self, key: &str, delta: i64) -> Result<i64, StoreError> {
+        atomics::increment(&self.0, key, delta).map_err(kv_error)
+    }
+}
+
+/// The routes of this component, from `spin-component-route` and `spin-path-info`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum RouteId<'a> {
+    Cases,
+    Case(&'a str),
+    Messages(&'a str),
+    Callback(&'a str),
+    Status(&'a str),
+    Resolution(&'a str),
+    Queue,
+    Unknown,
+}
+
+fn route_of<'a>(base: &str, path_info: &'a str) -> RouteId<'a> {
+    let segments: Vec<&str> = if path_info.is_empty() {
+        Vec::new()
+    } else {
+        path_info.trim_start_matches('/').split('/').collect()
+    };
+    match (base, segments.as_slice()) {
+        ("/api/cases", []) => RouteId::Cases,
+        ("/api/cases", [id]) => RouteId::Case(id),
+        ("/api/cases", [id, "messages"]) => RouteId::Messages(id),
+        ("/api/cases", [id, "callback"]) => RouteId::Callback(id),
+        ("/api/cases", [id, "status"]) => RouteId::Status(id),
+        ("/api/cases", [id, "resolution"]) => RouteId::Resolution(id),
+        ("/api/agent", ["queue"]) => RouteId::Queue,
+        _ => RouteId::Unknown,
+    }
+}
+
+fn allowed_methods(route: RouteId) -> &'static [&'static str] {
+    match route {
+        RouteId::Cases | RouteId::Messages(_) => &["GET", "POST"],
+        RouteId::Case(_) | RouteId::Queue => &["GET"],
+        RouteId::Callback(_) | RouteId::Status(_) | RouteId::Resolution(_) => &["POST"],
+        RouteId::Unknown => &[],
+    }
+}
+
+#[http_component]
+async fn handle(req: Request) -> Response {
+    into_spin(route(&req).await)
+}
+
+async fn route(req: &Request) -> ApiResult {
+    let route = route_of(
+        header(req, "spin-component-route").unwrap_or(""),
+        header(req, "spin-path-info").unwrap_or(""),
+    );
+    let method = allowed_method(req, allowed_methods(route))?;
+    // Identity before anything else: an anonymous caller learns nothing.
+    let now = unix_now();
+    let caller = sessions::caller(req, now)?;
+    let store = Bucket::open(case_records::STORE)?;
+
+    let (response, notification) = match (route, method) {
+        (RouteId::Cases, "GET") => (api::list_cases(&store, &caller, now)?, None),
+        (RouteId::Cases, _) => (open_case(req, &store, &caller, now).await?, None),
+        (RouteId::Case(id), _) => (api::get_case(&store, &caller, id)?, None),
+        (RouteId::Messages(id), "GET") => {
+            (api::list_messages(&store, &caller, id, req.query())?, None)
+        }
+        (RouteId::Messages(id), _) => api::post_message(&store, &caller, id, req.body(), now)?,
+        (RouteId::Status(id), _) => (api::set_status(&store, &caller, id, req.body(), now)?, None),
+        (RouteId::Resolution(id), _) => resolution::resolve(
+            &store,
+            &key_value::open(marketplace::STORE)?,
+            &caller,
+            id,
+            req.body(),
+            now,
+        )?,
+        (RouteId::Callback(id), _) => {
+            (request_callback(req, &store, &caller, id, now).await?, None)
+        }
+        (RouteId::Queue, _) => (api::queue(&store, &caller, req.query(), now)?, None),
+        (RouteId::Unknown, _) => return Err(Problem::not_found()),
+    };
+    if let Some(notification) = notification {
+        notify(&notification).await;
+    }
+    Ok(response)
+}
+
+async fn open_case(req: &Request, store: &Bucket, caller: &sessions::User, now: i64) -> ApiResult {
+    let begun = create::begin(
+        store,
+        &key_value::open(marketplace::STORE)?,
+        &key_value::open(conversations::STORE)?,
+        caller,
+        req.body(),
+        header(req, "idempotency-key"),
+        header(req, "accept-language"),
+        now,
+    )?;
+    let draft = match begun {
+        create::Begin::Replay(response) => return Ok(response),
+        create::Begin::Proceed(draft) => draft,
+    };
+    // Email is open at every moment in every language the help center
+    // speaks (DESIGN.md: `contact` lists it always available): only the
+    // live channels need asking.
+    if draft.channel != case_records::Channel::Email {
+        let (status, body) = contact_options(req, &draft.contact_query()).await?;
+        contact::check_open(status, &body, draft.channel, draft.lang)?;
+    }
+    let region = variable("region").unwrap_or_else(|| "eu-west".to_string());
+    let prefix = ids::region_prefix(&region);
+    create::finish(store, *draft, &region, now, || ids::new_case_id(&prefix))
+}
+
+async fn request_callback(
+    req: &Request,
+    store: &Bucket,
+    caller: &sessions::User,
+    id: &str,
+    now: i64,
+) -> ApiResult {
+    // Ask contact only for a case the caller may see, by phone.
+    let (case, _) = api::visible_case(store, caller, id)?;
+    let (status, body) = if case.channel == case_records::Channel::Phone {
+        contact_options(req, &format!("topic={}&lang={}", case.topic, case.lang)).await?
+    } else {
+        (200, br#"{"options":[]}"#.to_vec())
+    };
+    api::request_callback(store, caller, id, req.body(), now, |slot| {
+        contact::phone_open_at(status, &body, &case.lang, slot, now)
+    })
+}
+
+/// `GET /api/contact-options` of the `contact` component, as the caller
+/// (their session header goes along): its status and body.
+async fn contact_options(req: &Request, query: &str) -> Result<(u16, Vec<u8>), Problem> {
+    let mut outbound = Request::get(format!(
+        "http://contact.spin.internal/api/contact-options?{query}"
+    ));
+    outbound.header("accept", "application/json");
+    for name in ["authorization", "cookie"] {
+        if let Some(value) = header(req, name) {
+            outbound.header(name, value);
+        }
+    }
+    let response: Response = spin_sdk::http::send(outbound.build()).await.map_err(|e| {
+        Problem::new(
+            502,
+            "Bad Gateway",
+            format!("Could not check which contact channels are open: {e}."),
+        )
+    })?;
+    Ok((*response.status(), response.body().to_vec()))
+}
+
+/// The webhook's origin, unless it is the placeholder (a `.invalid` host,
+/// which can never resolve: RFC 2606).
+fn webhook_origin() -> Option<String> {
+    let url = variable("notify_webhook_url")?;
+    let host = url.split("://").nth(1)?.split([':', '/']).next()?;
+    (!host.ends_with(".invalid")).then(|| url.trim_end_matches('/').to_string())
+}
+
+/// Posts a notification to `{notify_webhook_url}/case-events`. A webhook
+/// that fails does not undo what happened on the case: it is logged.
+async fn notify(notification: &Notification) {
+    let Some(origin) = webhook_origin() else {
+        return;
+    };
+    let body = serde_json::to_vec(notification).unwrap_or_default();
+    let mut request = Request::post(format!("{origin}/case-events"), body);
+    request.header("content-type", "application/json");
+    match spin_sdk::http::send::<_, Response>(request.build()).await {
+        Ok(response) if (200..300).contains(response.status()) => {}
+        Ok(response) => eprintln!(
+            "cases: the notification webhook answered {}",
+            response.status()
+        ),
+        Err(e) => eprintln!("cases: the notification webhook failed: {e}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn routes_are_read_from_the_base_and_the_path() {
+        assert_eq!(route_of("/api/cases", ""), RouteId::Cases);
+        assert_eq!(route_of("/api/cases", "/EU-1"), RouteId::Case("EU-1"));
+        assert_eq!(
+            route_of("/api/cases", "/EU-1/messages"),
+            RouteId::Messages("EU-1")
+        );
+        assert_eq!(
+            route_of("/api/cases", "/EU-1/resolution"),
+            RouteId::Resolution("EU-1")
+        );
+        assert_eq!(route_of("/api/agent", "/queue"), RouteId::Queue);
+        assert_eq!(route_of("/api/agent", "/cases"), RouteId::Unknown);
+        assert_eq!(route_of("/api/cases", "/EU-1/messages/2"), RouteId::Unknown);
+    }
+}
+
+#[cfg(test)]
+mod walk_tests;

@@ -8,9 +8,9 @@ pub mod query;
 pub mod source;
 pub mod upstream;
 
-use api_conventions::{ApiResult, Problem, header, into_spin, unix_now, variable};
+use api_conventions::{ApiResult, Problem, allowed_method, header, into_spin, unix_now, variable};
 use source::{Seeded, Source};
-use spin_sdk::http::{Method, Request, Response};
+use spin_sdk::http::{Request, Response};
 use spin_sdk::http_component;
 use upstream::{Fetched, Upstream};
 
@@ -25,7 +25,11 @@ enum RouteId<'a> {
 }
 
 fn route_of<'a>(base: &str, path_info: &'a str) -> RouteId<'a> {
-    let segments: Vec<&str> = if path_info.is_empty() { Vec::new() } else { path_info.trim_start_matches('/').split('/').collect() };
+    let segments: Vec<&str> = if path_info.is_empty() {
+        Vec::new()
+    } else {
+        path_info.trim_start_matches('/').split('/').collect()
+    };
     match (base, segments.as_slice()) {
         ("/api/orders", []) => RouteId::Orders,
         ("/api/orders", [id]) => RouteId::Order(id),
@@ -42,39 +46,51 @@ fn handle(req: Request) -> Response {
 }
 
 fn route(req: &Request) -> ApiResult {
-    let route = route_of(header(req, "spin-component-route").unwrap_or(""), header(req, "spin-path-info").unwrap_or(""));
+    let route = route_of(
+        header(req, "spin-component-route").unwrap_or(""),
+        header(req, "spin-path-info").unwrap_or(""),
+    );
     let allowed: &[&str] = match route {
         RouteId::ItemView(_) => &["POST"],
         RouteId::Unknown => &[],
         _ => &["GET"],
     };
-    let method_ok = match req.method() {
-        Method::Get => allowed == ["GET"],
-        Method::Post => allowed == ["POST"],
-        _ => false,
-    };
-    if !allowed.is_empty() && !method_ok {
-        return Err(Problem::method_not_allowed(allowed));
+    // An unknown route is a 404 only for a signed-in caller (below).
+    if !allowed.is_empty() {
+        allowed_method(req, allowed)?;
     }
     // Identity before anything else: an anonymous caller learns nothing, not even which ids are malformed.
-    let sessions_store = key_value::open(sessions::STORE)?;
-    let token = api_conventions::session_token(header(req, "authorization"), header(req, "cookie"));
     let now = unix_now();
-    let caller = sessions::resolve(&sessions_store, token, now)?;
+    let caller = sessions::caller(req, now)?;
     let store = key_value::open(marketplace::STORE)?;
 
     match variable("orders_source").as_deref().unwrap_or("seeded") {
         "seeded" => {
             // Recent views are read from the store directly: seed before them.
             // Order routes seed lazily (see `source::Seeded`).
-            if matches!(route, RouteId::RecentItems | RouteId::Item(_) | RouteId::ItemView(_)) {
+            if matches!(
+                route,
+                RouteId::RecentItems | RouteId::Item(_) | RouteId::ItemView(_)
+            ) {
                 marketplace::writer::ensure_seeded(&store, now)?;
             }
-            dispatch(&store, &Seeded { store: &store, now }, &caller, route, req, now)
+            dispatch(
+                &store,
+                &Seeded { store: &store, now },
+                &caller,
+                route,
+                req,
+                now,
+            )
         }
         "upstream" => {
-            let base = variable("orders_upstream_url")
-                .ok_or_else(|| Problem::new(500, "Internal Server Error", "orders_upstream_url is not set."))?;
+            let base = variable("orders_upstream_url").ok_or_else(|| {
+                Problem::new(
+                    500,
+                    "Internal Server Error",
+                    "orders_upstream_url is not set.",
+                )
+            })?;
             let token = variable("orders_upstream_token");
             let upstream = Upstream {
                 base: base.trim_end_matches('/').to_string(),
@@ -117,19 +133,30 @@ const SECOND_NS: u64 = 1_000_000_000;
 /// upstream is a `502` well before the host's request deadline.
 fn fetch(url: &str, token: Option<&str>) -> Fetched {
     use spin_sdk::wit::wasi::http0_2_0::outgoing_handler;
-    use spin_sdk::wit::wasi::http0_2_0::types::{Fields, IncomingBody, Method, OutgoingRequest, RequestOptions, Scheme};
+    use spin_sdk::wit::wasi::http0_2_0::types::{
+        Fields, IncomingBody, Method, OutgoingRequest, RequestOptions, Scheme,
+    };
     use wasi::io::streams::StreamError;
 
-    let (scheme, rest) = url.split_once("://").ok_or("the upstream URL has no scheme")?;
+    let (scheme, rest) = url
+        .split_once("://")
+        .ok_or("the upstream URL has no scheme")?;
     let scheme = match scheme {
         "http" => Scheme::Http,
         "https" => Scheme::Https,
-        other => return Err(format!("the upstream URL's scheme {other:?} is not http(s)")),
+        other => {
+            return Err(format!(
+                "the upstream URL's scheme {other:?} is not http(s)"
+            ));
+        }
     };
     let (authority, path) = rest.find('/').map_or((rest, "/"), |i| rest.split_at(i));
     let mut headers = vec![("accept".to_string(), b"application/json".to_vec())];
     if let Some(token) = token {
-        headers.push(("authorization".to_string(), format!("Bearer {token}").into_bytes()));
+        headers.push((
+            "authorization".to_string(),
+            format!("Bearer {token}").into_bytes(),
+        ));
     }
     let fields = Fields::from_list(&headers).map_err(|e| format!("bad header: {e:?}"))?;
     let request = OutgoingRequest::new(fields);
@@ -157,14 +184,19 @@ fn fetch(url: &str, token: Option<&str>) -> Fetched {
         .map_err(|e| format!("{e:?}"))?;
     let status = response.status();
     let body = response.consume().map_err(|_| "the response has no body")?;
-    let stream = body.stream().map_err(|_| "the response body cannot be read")?;
+    let stream = body
+        .stream()
+        .map_err(|_| "the response body cannot be read")?;
     let mut bytes = Vec::new();
     loop {
         match stream.blocking_read(64 * 1024) {
             Ok(chunk) => {
                 bytes.extend_from_slice(&chunk);
                 if bytes.len() > MAX_UPSTREAM_BYTES {
-                    return Err(format!("the answer is over {} MiB", MAX_UPSTREAM_BYTES >> 20));
+                    return Err(format!(
+                        "the answer is over {} MiB",
+                        MAX_UPSTREAM_BYTES >> 20
+                    ));
                 }
             }
             Err(StreamError::Closed) => break,

@@ -8,6 +8,7 @@ use crate::manifest::{Manifest, Route};
 use crate::outbound::AllowedHosts;
 use crate::outbound_http::OutboundHooks;
 use crate::problem;
+use crate::request_log::{LogSink, RequestRecord};
 use crate::routes::{RouteMatch, Router};
 use crate::runtime_config::{KeyValueStoreConfig, LlmComputeConfig, RuntimeConfig};
 use crate::state::HostState;
@@ -37,6 +38,10 @@ pub struct AppOptions {
     pub runtime_config: Option<PathBuf>,
     /// Where the default SQLite store and the compile cache live (default: `.spin` beside `spin.toml`).
     pub state_dir: Option<PathBuf>,
+    /// Where compiled components are cached (default: `cache` in the state
+    /// folder). Tests share one so that each app they start does not
+    /// compile every component again.
+    pub cache_dir: Option<PathBuf>,
     /// `--variable name=value` values, which beat the environment.
     pub variables: BTreeMap<String, String>,
     pub clock: Clock,
@@ -47,8 +52,10 @@ pub struct AppOptions {
     pub llm_timeout: Duration,
     /// The address the app is served on, for `spin-full-url`.
     pub listen_addr: SocketAddr,
-    /// Print one line per request to stderr (off for load tests).
+    /// Log one JSON line per request (off for load tests).
     pub log_requests: bool,
+    /// Where those lines go: stderr, or memory for tests.
+    pub log_sink: LogSink,
 }
 
 impl AppOptions {
@@ -57,12 +64,14 @@ impl AppOptions {
             manifest: manifest.into(),
             runtime_config: None,
             state_dir: None,
+            cache_dir: None,
             variables: BTreeMap::new(),
             clock: Clock::system(),
             request_timeout: Duration::from_secs(30),
             llm_timeout: Duration::from_secs(10),
             listen_addr: SocketAddr::from(([127, 0, 0, 1], 3000)),
             log_requests: true,
+            log_sink: LogSink::Stderr,
         }
     }
 }
@@ -90,6 +99,8 @@ pub struct App {
     router: Router,
     components: HashMap<String, LoadedComponent>,
     stores: BTreeMap<String, Arc<dyn KeyValueStore>>,
+    /// The application's `region` variable, for the request log.
+    region: String,
     options: AppOptions,
     this: Weak<App>,
 }
@@ -99,7 +110,9 @@ fn engine(cache_dir: &std::path::Path) -> Result<Engine> {
     config.epoch_interruption(true);
     let mut cache = wasmtime::CacheConfig::new();
     cache.with_directory(cache_dir);
-    config.cache(Some(wasmtime::Cache::new(cache).map_err(anyhow::Error::from)?));
+    config.cache(Some(
+        wasmtime::Cache::new(cache).map_err(anyhow::Error::from)?,
+    ));
     // Instances come from a pre-allocated pool: a fresh one per request is cheap.
     let mut pool = wasmtime::PoolingAllocationConfig::default();
     pool.total_component_instances(1000)
@@ -115,15 +128,21 @@ fn engine(cache_dir: &std::path::Path) -> Result<Engine> {
 impl App {
     pub fn load(options: AppOptions) -> Result<Arc<Self>> {
         let manifest = Manifest::load(&options.manifest)?;
-        let state_dir = options.state_dir.clone().unwrap_or_else(|| manifest.dir.join(".spin"));
+        let state_dir = options
+            .state_dir
+            .clone()
+            .unwrap_or_else(|| manifest.dir.join(".spin"));
         let state_dir = std::path::absolute(&state_dir)
             .with_context(|| format!("cannot resolve the state folder {}", state_dir.display()))?;
         let runtime_config = match &options.runtime_config {
             Some(path) => RuntimeConfig::load(path, &state_dir)?,
             None => RuntimeConfig::defaults(&state_dir),
         };
-        let values = crate::variables::application_values(&manifest, &options.variables, &|k| std::env::var(k).ok())?;
+        let values = crate::variables::application_values(&manifest, &options.variables, &|k| {
+            std::env::var(k).ok()
+        })?;
         let variables = crate::variables::resolve(&manifest, &values)?;
+        let region = values.get("region").cloned().unwrap_or_default();
         let outbound_hosts = crate::variables::allowed_outbound_hosts(&manifest, &values)?;
 
         let mut public_routes = Vec::new();
@@ -136,13 +155,22 @@ impl App {
 
         let stores = open_stores(&manifest, &runtime_config)?;
         let llm = match &runtime_config.llm {
-            Some(LlmComputeConfig::RemoteHttp { url, auth_token, .. }) => {
-                Some(Arc::new(OpenAiClient::new(url, auth_token.clone(), options.llm_timeout)?))
-            }
+            Some(LlmComputeConfig::RemoteHttp {
+                url, auth_token, ..
+            }) => Some(Arc::new(OpenAiClient::new(
+                url,
+                auth_token.clone(),
+                options.llm_timeout,
+            )?)),
             None => None,
         };
 
-        let engine = engine(&state_dir.join("cache"))?;
+        let engine = engine(
+            &options
+                .cache_dir
+                .clone()
+                .unwrap_or_else(|| state_dir.join("cache")),
+        )?;
         let mut linker: Linker<HostState> = Linker::new(&engine);
         wasmtime_wasi::p2::add_to_linker_async(&mut linker)?;
         wasmtime_wasi_http::p2::add_only_http_to_linker_async(&mut linker)?;
@@ -165,10 +193,16 @@ impl App {
             let pre = linker
                 .instantiate_pre(&component)
                 .map_err(anyhow::Error::from)
-                .with_context(|| format!("component {id:?} imports an interface this host does not provide"))?;
+                .with_context(|| {
+                    format!("component {id:?} imports an interface this host does not provide")
+                })?;
             let pre = ProxyPre::new(pre)
                 .map_err(anyhow::Error::from)
-                .with_context(|| format!("component {id:?} is not an HTTP component (wasi:http/incoming-handler)"))?;
+                .with_context(|| {
+                    format!(
+                        "component {id:?} is not an HTTP component (wasi:http/incoming-handler)"
+                    )
+                })?;
             eprintln!("loaded component {id} in {:?}", started.elapsed());
             let context = ComponentContext {
                 id: id.clone(),
@@ -183,9 +217,19 @@ impl App {
                     .with_context(|| format!("component {id:?}"))?,
                 ai_models: spec.ai_models.clone(),
                 llm: llm.clone(),
-                environment: spec.environment.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
+                environment: spec
+                    .environment
+                    .iter()
+                    .map(|(k, v)| (k.clone(), v.clone()))
+                    .collect(),
             };
-            components.insert(id.clone(), LoadedComponent { context: Arc::new(context), pre });
+            components.insert(
+                id.clone(),
+                LoadedComponent {
+                    context: Arc::new(context),
+                    pre,
+                },
+            );
         }
 
         let ticker = engine.weak();
@@ -197,7 +241,16 @@ impl App {
             }
         });
 
-        Ok(Arc::new_cyclic(|this| App { name: manifest.application.name.clone(), engine, router, components, stores, options, this: this.clone() }))
+        Ok(Arc::new_cyclic(|this| App {
+            name: manifest.application.name.clone(),
+            engine,
+            router,
+            components,
+            stores,
+            region,
+            options,
+            this: this.clone(),
+        }))
     }
 
     pub fn name(&self) -> &str {
@@ -218,7 +271,11 @@ impl App {
     }
 
     /// Serves one request from outside: routes it, then runs the component.
-    pub async fn handle<B>(&self, req: http::Request<B>, client: SocketAddr) -> http::Response<HyperOutgoingBody>
+    pub async fn handle<B>(
+        &self,
+        req: http::Request<B>,
+        client: SocketAddr,
+    ) -> http::Response<HyperOutgoingBody>
     where
         B: Body<Data = Bytes> + Send + 'static,
         B::Error: Into<wasmtime_wasi_http::Error>,
@@ -227,47 +284,87 @@ impl App {
         let method = req.method().clone();
         let path = req.uri().path().to_string();
         let Some(route) = self.router.route(&path) else {
-            let response = problem::response(http::StatusCode::NOT_FOUND, "No route matches this path.");
-            self.log_request(&method, &path, "-", response.status(), started);
+            let response =
+                problem::response(http::StatusCode::NOT_FOUND, "No route matches this path.");
+            self.log_request(&method, &path, None, response.status(), started);
             return response;
         };
-        let component = route.component.clone();
+        // Copied only when there is a line to write.
+        let matched = self
+            .options
+            .log_requests
+            .then(|| (route.raw_route.clone(), route.component.clone()));
         let response = self.run(route, req, client).await;
-        self.log_request(&method, &path, &component, response.status(), started);
+        self.log_request(&method, &path, matched.as_ref(), response.status(), started);
         response
     }
 
-    fn log_request(&self, method: &http::Method, path: &str, component: &str, status: http::StatusCode, started: Instant) {
-        if self.options.log_requests {
-            eprintln!(
-                "{method} {path} -> {component} {} in {:.1}ms",
-                status.as_u16(),
-                started.elapsed().as_secs_f64() * 1000.0
-            );
+    /// `matched`: the manifest route and its component.
+    fn log_request(
+        &self,
+        method: &http::Method,
+        path: &str,
+        matched: Option<&(String, String)>,
+        status: http::StatusCode,
+        started: Instant,
+    ) {
+        if !self.options.log_requests {
+            return;
         }
+        let record = RequestRecord {
+            time: jiff::Timestamp::now(),
+            method: method.as_str(),
+            route: matched.map(|(route, _)| route.as_str()),
+            component: matched.map(|(_, component)| component.as_str()),
+            path,
+            status: status.as_u16(),
+            latency: started.elapsed(),
+            region: &self.region,
+        };
+        self.options.log_sink.write(record.line());
     }
 
     /// Serves a request a component sent to `http://<id>.spin.internal` or `http://self`.
-    pub(crate) async fn handle_internal<B>(&self, target: InternalTarget, req: http::Request<B>) -> http::Response<HyperOutgoingBody>
+    pub(crate) async fn handle_internal<B>(
+        &self,
+        target: InternalTarget,
+        req: http::Request<B>,
+    ) -> http::Response<HyperOutgoingBody>
     where
         B: Body<Data = Bytes> + Send + 'static,
         B::Error: Into<wasmtime_wasi_http::Error>,
     {
         let path = req.uri().path().to_string();
         let route = match target {
-            InternalTarget::Component(id) if self.components.contains_key(&id) => self.router.match_for_component(&id, &path),
+            InternalTarget::Component(id) if self.components.contains_key(&id) => {
+                self.router.match_for_component(&id, &path)
+            }
             InternalTarget::Component(id) => {
-                return problem::response(http::StatusCode::NOT_FOUND, &format!("No component {id:?} in this application."));
+                return problem::response(
+                    http::StatusCode::NOT_FOUND,
+                    &format!("No component {id:?} in this application."),
+                );
             }
             InternalTarget::SelfRoute => match self.router.route(&path) {
                 Some(route) => route,
-                None => return problem::response(http::StatusCode::NOT_FOUND, "No route matches this path."),
+                None => {
+                    return problem::response(
+                        http::StatusCode::NOT_FOUND,
+                        "No route matches this path.",
+                    );
+                }
             },
         };
-        self.run(route, req, SocketAddr::from(([127, 0, 0, 1], 0))).await
+        self.run(route, req, SocketAddr::from(([127, 0, 0, 1], 0)))
+            .await
     }
 
-    async fn run<B>(&self, route: RouteMatch, req: http::Request<B>, client: SocketAddr) -> http::Response<HyperOutgoingBody>
+    async fn run<B>(
+        &self,
+        route: RouteMatch,
+        req: http::Request<B>,
+        client: SocketAddr,
+    ) -> http::Response<HyperOutgoingBody>
     where
         B: Body<Data = Bytes> + Send + 'static,
         B::Error: Into<wasmtime_wasi_http::Error>,
@@ -279,17 +376,31 @@ impl App {
         match self.instantiate_and_call(component, req).await {
             Ok(response) => response,
             Err(Failure::Timeout) => {
-                eprintln!("component {} ran past the {:?} deadline and was stopped", route.component, self.options.request_timeout);
-                problem::response(http::StatusCode::GATEWAY_TIMEOUT, "The request took too long and was stopped.")
+                eprintln!(
+                    "component {} ran past the {:?} deadline and was stopped",
+                    route.component, self.options.request_timeout
+                );
+                problem::response(
+                    http::StatusCode::GATEWAY_TIMEOUT,
+                    "The request took too long and was stopped.",
+                )
             }
             Err(Failure::Error(e)) => {
                 eprintln!("component {} failed: {e:?}", route.component);
-                problem::response(http::StatusCode::INTERNAL_SERVER_ERROR, "The request failed inside the application.")
+                problem::response(
+                    http::StatusCode::INTERNAL_SERVER_ERROR,
+                    "The request failed inside the application.",
+                )
             }
         }
     }
 
-    fn with_spin_headers<B>(&self, req: http::Request<B>, route: &RouteMatch, client: SocketAddr) -> http::Request<B> {
+    fn with_spin_headers<B>(
+        &self,
+        req: http::Request<B>,
+        route: &RouteMatch,
+        client: SocketAddr,
+    ) -> http::Request<B> {
         let (mut parts, body) = req.into_parts();
         let host = parts
             .headers
@@ -297,14 +408,22 @@ impl App {
             .and_then(|h| h.to_str().ok())
             .map(str::to_string)
             .unwrap_or_else(|| self.options.listen_addr.to_string());
-        let path_and_query = parts.uri.path_and_query().map(|p| p.as_str()).unwrap_or("/").to_string();
+        let path_and_query = parts
+            .uri
+            .path_and_query()
+            .map(|p| p.as_str())
+            .unwrap_or("/")
+            .to_string();
         let full_url = format!("http://{host}{path_and_query}");
         // The URI a component sees is absolute, as under Spin.
         if let Ok(uri) = full_url.parse() {
             parts.uri = uri;
         }
         let mut set = |name: &str, value: &str| {
-            if let (Ok(name), Ok(value)) = (http::HeaderName::try_from(name), http::HeaderValue::try_from(value)) {
+            if let (Ok(name), Ok(value)) = (
+                http::HeaderName::try_from(name),
+                http::HeaderValue::try_from(value),
+            ) {
                 parts.headers.insert(name, value);
             }
         };
@@ -332,7 +451,9 @@ impl App {
     {
         let context = component.context.clone();
         let mut wasi = WasiCtx::builder();
-        wasi.inherit_stdout().inherit_stderr().wall_clock(self.options.clock.clone());
+        wasi.inherit_stdout()
+            .inherit_stderr()
+            .wall_clock(self.options.clock.clone());
         for (k, v) in &context.environment {
             wasi.env(k, v);
         }
@@ -342,23 +463,37 @@ impl App {
             table: ResourceTable::new(),
             hooks: OutboundHooks::new(self.this.clone(), context.clone()),
             component: context,
-            limits: wasmtime::StoreLimitsBuilder::new().memory_size(256 << 20).build(),
+            limits: wasmtime::StoreLimitsBuilder::new()
+                .memory_size(256 << 20)
+                .build(),
         };
         let mut store = Store::new(&self.engine, state);
         store.limiter(|s| &mut s.limits);
-        let ticks = (self.options.request_timeout.as_millis() / EPOCH_TICK.as_millis()).max(1) as u64;
+        let ticks =
+            (self.options.request_timeout.as_millis() / EPOCH_TICK.as_millis()).max(1) as u64;
         store.set_epoch_deadline(ticks);
         store.epoch_deadline_trap();
 
         let (sender, receiver) = tokio::sync::oneshot::channel();
-        let req = store.data_mut().http().new_incoming_request(Scheme::Http, req).map_err(Failure::Error)?;
-        let out = store.data_mut().http().new_response_outparam(sender).map_err(Failure::Error)?;
+        let req = store
+            .data_mut()
+            .http()
+            .new_incoming_request(Scheme::Http, req)
+            .map_err(Failure::Error)?;
+        let out = store
+            .data_mut()
+            .http()
+            .new_response_outparam(sender)
+            .map_err(Failure::Error)?;
         let pre = component.pre.clone();
         let timeout = self.options.request_timeout;
         let task = tokio::spawn(async move {
             let call = async {
                 let proxy = pre.instantiate_async(&mut store).await?;
-                proxy.wasi_http_incoming_handler().call_handle(&mut store, req, out).await
+                proxy
+                    .wasi_http_incoming_handler()
+                    .call_handle(&mut store, req, out)
+                    .await
             };
             match tokio::time::timeout(timeout, call).await {
                 Ok(result) => result.map_err(Failure::Error),
@@ -368,12 +503,18 @@ impl App {
 
         match receiver.await {
             Ok(Ok(response)) => Ok(response),
-            Ok(Err(code)) => Err(Failure::Error(wasmtime::format_err!("the component answered with an error: {code:?}"))),
+            Ok(Err(code)) => Err(Failure::Error(wasmtime::format_err!(
+                "the component answered with an error: {code:?}"
+            ))),
             Err(_) => match task.await {
-                Ok(Ok(())) => Err(Failure::Error(wasmtime::format_err!("the component returned without sending a response"))),
+                Ok(Ok(())) => Err(Failure::Error(wasmtime::format_err!(
+                    "the component returned without sending a response"
+                ))),
                 Ok(Err(Failure::Error(e))) if is_deadline_trap(&e) => Err(Failure::Timeout),
                 Ok(Err(failure)) => Err(failure),
-                Err(join) => Err(Failure::Error(wasmtime::format_err!("the request task failed: {join}"))),
+                Err(join) => Err(Failure::Error(wasmtime::format_err!(
+                    "the request task failed: {join}"
+                ))),
             },
         }
     }
@@ -391,11 +532,17 @@ enum Failure {
 }
 
 fn is_deadline_trap(e: &wasmtime::Error) -> bool {
-    matches!(e.downcast_ref::<wasmtime::Trap>(), Some(wasmtime::Trap::Interrupt))
+    matches!(
+        e.downcast_ref::<wasmtime::Trap>(),
+        Some(wasmtime::Trap::Interrupt)
+    )
 }
 
 /// Opens every store some component uses; a label the runtime config does not define is an error, as in Spin.
-fn open_stores(manifest: &Manifest, config: &RuntimeConfig) -> Result<BTreeMap<String, Arc<dyn KeyValueStore>>> {
+fn open_stores(
+    manifest: &Manifest,
+    config: &RuntimeConfig,
+) -> Result<BTreeMap<String, Arc<dyn KeyValueStore>>> {
     let mut used: Vec<(&str, &str)> = Vec::new();
     for (id, component) in &manifest.components {
         for label in &component.key_value_stores {

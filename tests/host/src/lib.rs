@@ -17,6 +17,7 @@ mod manifest;
 mod outbound;
 mod outbound_http;
 mod problem;
+mod request_log;
 mod routes;
 mod runtime_config;
 mod server;
@@ -26,4 +27,7 @@ mod variables;
 
 pub use app::{App, AppOptions};
 pub use clock::Clock;
+pub use manifest::Manifest;
+pub use request_log::LogSink;
+pub use runtime_config::{KeyValueStoreConfig, RuntimeConfig};
 pub use server::Server;

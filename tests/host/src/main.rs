@@ -1,7 +1,7 @@
 //! `spin-host up` serves a Spin application; `spin-host build` builds it.
 
 use anyhow::{Context, Result, bail};
-use spin_host::{App, AppOptions, Clock, Server};
+use spin_host::{App, AppOptions, Clock, LogSink, Server};
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
@@ -26,27 +26,48 @@ fn main() -> Result<()> {
     let mut timeout = Duration::from_secs(30);
     let mut llm_timeout = Duration::from_secs(10);
     while let Some(arg) = args.next() {
-        let mut value = |name: &str| args.next().with_context(|| format!("{name} needs a value\n{USAGE}"));
+        let mut value = |name: &str| {
+            args.next()
+                .with_context(|| format!("{name} needs a value\n{USAGE}"))
+        };
         match arg.as_str() {
             "--from" | "-f" => manifest = PathBuf::from(value("--from")?),
-            "--listen" => listen = value("--listen")?.parse().context("--listen takes an address such as 127.0.0.1:3000")?,
+            "--listen" => {
+                listen = value("--listen")?
+                    .parse()
+                    .context("--listen takes an address such as 127.0.0.1:3000")?
+            }
             "--build" => options_build = true,
-            "--runtime-config-file" => runtime_config = Some(PathBuf::from(value("--runtime-config-file")?)),
+            "--runtime-config-file" => {
+                runtime_config = Some(PathBuf::from(value("--runtime-config-file")?))
+            }
             "--state-dir" => state_dir = Some(PathBuf::from(value("--state-dir")?)),
             "--variable" => {
                 let pair = value("--variable")?;
-                let (name, val) = pair.split_once('=').context("--variable takes NAME=VALUE")?;
+                let (name, val) = pair
+                    .split_once('=')
+                    .context("--variable takes NAME=VALUE")?;
                 variables.insert(name.to_string(), val.to_string());
             }
             "--clock" => {
                 let at = value("--clock")?;
-                clock = Clock::fixed(at.parse().with_context(|| format!("--clock {at:?} is not an RFC 3339 time such as 2026-11-23T10:00:00Z"))?);
+                clock = Clock::fixed(at.parse().with_context(|| {
+                    format!("--clock {at:?} is not an RFC 3339 time such as 2026-11-23T10:00:00Z")
+                })?);
             }
             "--request-timeout" => {
-                timeout = Duration::from_secs(value("--request-timeout")?.parse().context("--request-timeout takes whole seconds")?)
+                timeout = Duration::from_secs(
+                    value("--request-timeout")?
+                        .parse()
+                        .context("--request-timeout takes whole seconds")?,
+                )
             }
             "--llm-timeout" => {
-                llm_timeout = Duration::from_secs(value("--llm-timeout")?.parse().context("--llm-timeout takes whole seconds")?)
+                llm_timeout = Duration::from_secs(
+                    value("--llm-timeout")?
+                        .parse()
+                        .context("--llm-timeout takes whole seconds")?,
+                )
             }
             "-h" | "--help" => {
                 println!("{USAGE}");
@@ -65,12 +86,14 @@ fn main() -> Result<()> {
                 manifest,
                 runtime_config,
                 state_dir,
+                cache_dir: None,
                 variables,
                 clock,
                 request_timeout: timeout,
                 llm_timeout,
                 listen_addr: listen,
                 log_requests: true,
+                log_sink: LogSink::Stderr,
             };
             serve(options)
         }

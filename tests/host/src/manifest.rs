@@ -33,8 +33,8 @@ pub struct VariableDecl {
     #[serde(default)]
     pub required: bool,
     /// Secret values are never logged; this host logs no values at all.
-    #[serde(default, rename = "secret")]
-    _secret: bool,
+    #[serde(default)]
+    pub secret: bool,
     #[serde(default, rename = "description")]
     _description: Option<String>,
 }
@@ -162,16 +162,22 @@ impl Manifest {
         for (id, component) in &raw.component {
             for name in component.variables.keys() {
                 if !is_valid_variable_name(name) {
-                    bail!("component {id:?}: variable name {name:?} must be lower-case letters, digits and '_', starting with a letter");
+                    bail!(
+                        "component {id:?}: variable name {name:?} must be lower-case letters, digits and '_', starting with a letter"
+                    );
                 }
             }
         }
         for (name, decl) in &raw.variables {
             if !is_valid_variable_name(name) {
-                bail!("application variable name {name:?} must be lower-case letters, digits and '_', starting with a letter");
+                bail!(
+                    "application variable name {name:?} must be lower-case letters, digits and '_', starting with a letter"
+                );
             }
             if decl.required == decl.default.is_some() {
-                bail!("application variable {name:?} needs exactly one of `default = \"...\"` or `required = true`");
+                bail!(
+                    "application variable {name:?} needs exactly one of `default = \"...\"` or `required = true`"
+                );
             }
         }
         Ok(Self {

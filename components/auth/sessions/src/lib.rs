@@ -54,7 +54,10 @@ pub struct Session {
 pub const TOKEN_LEN: usize = 43;
 
 fn well_formed(token: &str) -> bool {
-    token.len() == TOKEN_LEN && token.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    token.len() == TOKEN_LEN
+        && token
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
 }
 
 /// The key of a token's session: its SHA-256, so a leaked store leaks no tokens.
@@ -72,11 +75,23 @@ fn unauthorized() -> Problem {
 /// [`api_conventions::session_token`]); `401` for anything but a live session.
 pub fn resolve(store: &impl KeyValue, token: Option<&str>, now: i64) -> Result<User, Problem> {
     let token = token.filter(|t| well_formed(t)).ok_or_else(unauthorized)?;
-    let session: Session = store.get_json(&session_key(token))?.ok_or_else(unauthorized)?;
+    let session: Session = store
+        .get_json(&session_key(token))?
+        .ok_or_else(unauthorized)?;
     if session.expires_at <= now {
         return Err(unauthorized());
     }
     Ok(session.user)
+}
+
+/// Who is calling a Spin request: its bearer token or session cookie resolved
+/// in the `sessions` store; `401` for anything but a live session.
+pub fn caller(req: &spin_sdk::http::Request, now: i64) -> Result<User, Problem> {
+    let token = api_conventions::session_token(
+        api_conventions::header(req, "authorization"),
+        api_conventions::header(req, "cookie"),
+    );
+    resolve(&key_value::open(STORE)?, token, now)
 }
 
 /// Writing sessions: `auth` only.
@@ -121,13 +136,25 @@ mod tests {
 
     fn store_with_session(expires_at: i64) -> MemoryStore {
         let store = MemoryStore::default();
-        writer::write(&store, TOKEN, &Session { user: anna(), created_at: 0, expires_at }).unwrap();
+        writer::write(
+            &store,
+            TOKEN,
+            &Session {
+                user: anna(),
+                created_at: 0,
+                expires_at,
+            },
+        )
+        .unwrap();
         store
     }
 
     #[test]
     fn a_live_session_resolves_to_its_user() {
-        assert_eq!(resolve(&store_with_session(100), Some(TOKEN), 50).unwrap(), anna());
+        assert_eq!(
+            resolve(&store_with_session(100), Some(TOKEN), 50).unwrap(),
+            anna()
+        );
     }
 
     #[test]
@@ -143,7 +170,12 @@ mod tests {
         let other = TOKEN.replace('a', "b");
         assert_eq!(resolve(&store, Some(&other), 50).unwrap_err().status, 401);
         assert_eq!(resolve(&store, Some("short"), 50).unwrap_err().status, 401);
-        assert_eq!(resolve(&store, Some(&format!("{}!", &TOKEN[1..])), 50).unwrap_err().status, 401);
+        assert_eq!(
+            resolve(&store, Some(&format!("{}!", &TOKEN[1..])), 50)
+                .unwrap_err()
+                .status,
+            401
+        );
         assert_eq!(resolve(&store, None, 50).unwrap_err().status, 401);
     }
 

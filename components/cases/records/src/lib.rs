@@ -1,23 +1,349 @@
 //! Case records: what `cases` keeps in the `cases` store, and the little
-//! other components may read of it. `contact` reads how many chat cases are
-//! open to estimate the wait.
+//! other components may read of it. `contact` reads how many cases by a
+//! channel are open ([`open_cases`]) to estimate the wait.
+//!
+//! Spin's key-value API has no transactions, so every record that two
+//! requests can write at once is written with compare-and-swap
+//! (`wasi:keyvalue/atomics`, see [`writer::AtomicKeyValue`]): the case itself,
+//! append-only logs (messages, case lists) whose slots are claimed by
+//! insert-if-absent, idempotency keys, and the open-case counters
+//! (atomic increments). Only `cases` writes (the `writer` feature).
 
+use conversations::Conversation;
 use key_value::{KeyValue, StoreError};
+use marketplace::{Money, OrderFacts};
+use serde::{Deserialize, Serialize};
+
+#[cfg(feature = "writer")]
+pub mod writer;
 
 /// The store `cases` writes.
 pub const STORE: &str = "cases";
 
+/// How people reach the team (DESIGN.md, step 5); the names `contact` uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Channel {
+    Email,
+    Chat,
+    Phone,
+}
+
+impl Channel {
+    pub const ALL: [Channel; 3] = [Channel::Email, Channel::Chat, Channel::Phone];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Channel::Email => "email",
+            Channel::Chat => "chat",
+            Channel::Phone => "phone",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|c| c.as_str() == text)
+    }
+}
+
+/// Where a case is in its life. Open, in review and the two waiting states
+/// count as open ([`Status::is_open`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    Open,
+    InReview,
+    WaitingOnBuyer,
+    WaitingOnSeller,
+    Resolved,
+    Closed,
+}
+
+impl Status {
+    pub const ALL: [Status; 6] = [
+        Status::Open,
+        Status::InReview,
+        Status::WaitingOnBuyer,
+        Status::WaitingOnSeller,
+        Status::Resolved,
+        Status::Closed,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Open => "open",
+            Status::InReview => "in_review",
+            Status::WaitingOnBuyer => "waiting_on_buyer",
+            Status::WaitingOnSeller => "waiting_on_seller",
+            Status::Resolved => "resolved",
+            Status::Closed => "closed",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|s| s.as_str() == text)
+    }
+
+    /// Not yet resolved or closed: the team still owes an answer.
+    pub fn is_open(self) -> bool {
+        !matches!(self, Status::Resolved | Status::Closed)
+    }
+}
+
+/// How a person relates to a case.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PartyRole {
+    Buyer,
+    Seller,
+    Agent,
+}
+
+/// One line of a case's append-only history: who did what, when.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HistoryEntry {
+    pub at: i64,
+    pub by: String,
+    pub role: PartyRole,
+    /// `opened`, `status_changed`, `callback_requested`, `resolved`.
+    pub action: String,
+    pub from: Option<Status>,
+    pub to: Option<Status>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+}
+
+/// A phone callback the caller asked for.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Callback {
+    /// E.164, e.g. `+31201234567`.
+    pub phone: String,
+    /// When the call should start, Unix seconds.
+    pub slot: i64,
+    pub requested_at: i64,
+    pub requested_by: String,
+}
+
+/// What a law-enforcement referral may be about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ReferralCategory {
+    Counterfeit,
+    Fraud,
+}
+
+/// One decision of a resolution; several may combine.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Action {
+    PartialRefund {
+        amount: Money,
+    },
+    FullRefund {
+        amount: Money,
+    },
+    OrderCancellation,
+    AccountRestriction {
+        user_id: String,
+        reason: String,
+        duration_days: u32,
+    },
+    AccountSuspension {
+        user_id: String,
+        reason: String,
+        duration_days: u32,
+    },
+    LawEnforcementReferral {
+        category: ReferralCategory,
+        evidence: Vec<String>,
+    },
+}
+
+/// The outcome of a case, and what the parties are told.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Resolution {
+    pub actions: Vec<Action>,
+    /// The agent's explanation to the parties.
+    pub summary: String,
+    pub by: String,
+    pub at: i64,
+    /// The outcome in the case's language, with where to go next.
+    pub notice: Notice,
+}
+
+/// What a resolved case tells its parties.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Notice {
+    pub lang: String,
+    pub outcome: String,
+    /// That approved external dispute-resolution bodies exist, and where the
+    /// ACM lists them.
+    pub external_dispute_resolution: String,
+    pub external_dispute_resolution_url: String,
+}
+
+/// A case: its parties, what it is about, where it stands and its history.
+/// Messages live beside it, one record each (see [`Message`]).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Case {
+    pub id: String,
+    pub region: String,
+    pub status: Status,
+    pub channel: Channel,
+    pub lang: String,
+    pub topic: String,
+    pub description: String,
+    pub opened_by: String,
+    /// The order's buyer; the opener when there is no order.
+    pub buyer_id: String,
+    /// The order's seller, when there is an order.
+    pub seller_id: Option<String>,
+    /// The order as it was when the case opened.
+    pub order: Option<OrderFacts>,
+    /// The AI conversation the case came from.
+    pub conversation: Option<Conversation>,
+    pub created_at: i64,
+    pub updated_at: i64,
+    pub callback: Option<Callback>,
+    pub resolution: Option<Resolution>,
+    pub history: Vec<HistoryEntry>,
+}
+
+impl Case {
+    /// How `user_id` relates to the case, if they are a party to it.
+    pub fn party_role(&self, user_id: &str) -> Option<PartyRole> {
+        if self.buyer_id == user_id {
+            Some(PartyRole::Buyer)
+        } else if self.seller_id.as_deref() == Some(user_id) {
+            Some(PartyRole::Seller)
+        } else {
+            None
+        }
+    }
+
+    pub fn order_id(&self) -> Option<&str> {
+        self.order.as_ref().map(|f| f.order.id.as_str())
+    }
+}
+
+/// One message on a case, in the order it arrived.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Message {
+    /// 1, 2, 3...: the position in the case's conversation.
+    pub seq: u64,
+    pub author_id: String,
+    pub author_role: PartyRole,
+    /// The channel it came by.
+    pub channel: Channel,
+    pub body: String,
+    pub at: i64,
+}
+
+// The keys, in one place: nobody else spells them.
+fn case_key(id: &str) -> String {
+    format!("case:{id}")
+}
+/// A case's messages: an append-only log (see [`writer::append`]).
+fn messages_log(id: &str) -> String {
+    format!("case:{id}:messages")
+}
+/// Every case, in the order it opened: an index (see `writer::list_in_index`).
+const ALL_CASES_INDEX: &str = "cases";
+/// The cases a user is buyer or seller of.
+fn cases_of_log(user_id: &str) -> String {
+    format!("cases-of:{user_id}")
+}
 fn open_count_key(channel: &str) -> String {
     format!("open-count:{channel}")
 }
+fn slot_key(log: &str, seq: u64) -> String {
+    format!("{log}:{seq}")
+}
+/// How many positions of an index have been claimed.
+fn index_count_key(index: &str) -> String {
+    format!("{index}:count")
+}
 
-/// How many cases by `channel` are open (not resolved or closed).
+/// Case ids are a region prefix and random letters and digits (`EU-7K3M-Q9TX-2HDP-4RVA`).
+pub fn is_plausible_id(id: &str) -> bool {
+    (8..=40).contains(&id.len())
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'-')
+}
+
+/// How many cases by `channel` (`email`, `chat`, `phone`) are open (not resolved or closed).
 pub fn open_cases(store: &impl KeyValue, channel: &str) -> Result<u64, StoreError> {
     match store.get(&open_count_key(channel))? {
         None => Ok(0),
         Some(bytes) => std::str::from_utf8(&bytes)
             .ok()
-            .and_then(|text| text.trim().parse().ok())
-            .ok_or_else(|| StoreError(format!("the open-case count for {channel:?} is unreadable"))),
+            .and_then(|text| text.trim().parse::<i64>().ok())
+            // A counter can only dip below zero if a decrement was repeated; never report that.
+            .map(|n| n.max(0) as u64)
+            .ok_or_else(|| {
+                StoreError(format!("the open-case count for {channel:?} is unreadable"))
+            }),
     }
+}
+
+/// The case `id`, whoever asks (callers decide who may see it).
+pub fn case(store: &impl KeyValue, id: &str) -> Result<Option<Case>, StoreError> {
+    if !is_plausible_id(id) {
+        return Ok(None);
+    }
+    store.get_json(&case_key(id))
+}
+
+/// Reads a log's entries after `after`, in order, at most `limit`: the
+/// entries are contiguous from 1, so the first missing one ends the log.
+fn read_log<T: serde::de::DeserializeOwned>(
+    store: &impl KeyValue,
+    log: &str,
+    after: u64,
+    limit: usize,
+) -> Result<Vec<T>, StoreError> {
+    let mut entries = Vec::new();
+    let mut seq = after;
+    while entries.len() < limit {
+        seq += 1;
+        match store.get_json(&slot_key(log, seq))? {
+            Some(entry) => entries.push(entry),
+            None => break,
+        }
+    }
+    Ok(entries)
+}
+
+/// The messages of case `id` after position `after`, oldest first, at most `limit`.
+pub fn messages(
+    store: &impl KeyValue,
+    id: &str,
+    after: u64,
+    limit: usize,
+) -> Result<Vec<Message>, StoreError> {
+    read_log(store, &messages_log(id), after, limit)
+}
+
+/// The ids of the cases `user_id` is buyer or seller of, oldest first.
+pub fn case_ids_of(store: &impl KeyValue, user_id: &str) -> Result<Vec<String>, StoreError> {
+    read_log(store, &cases_of_log(user_id), 0, usize::MAX)
+}
+
+/// The ids of every case, oldest first.
+pub fn all_case_ids(store: &impl KeyValue) -> Result<Vec<String>, StoreError> {
+    let claimed = match store.get(&index_count_key(ALL_CASES_INDEX))? {
+        None => 0,
+        Some(bytes) => std::str::from_utf8(&bytes)
+            .ok()
+            .and_then(|t| t.trim().parse::<u64>().ok())
+            .ok_or_else(|| StoreError("the case index's count is unreadable".into()))?,
+    };
+    // A position claimed by a writer that has not written it (yet, or ever) is skipped.
+    let mut ids = Vec::new();
+    for seq in 1..=claimed {
+        if let Some(id) = store.get_json(&slot_key(ALL_CASES_INDEX, seq))? {
+            ids.push(id);
+        }
+    }
+    Ok(ids)
 }

@@ -31,7 +31,10 @@ pub struct Money {
 
 impl Money {
     pub fn eur(amount: i64) -> Self {
-        Self { amount, currency: "EUR".into() }
+        Self {
+            amount,
+            currency: "EUR".into(),
+        }
     }
 
     /// Three uppercase ASCII letters, as ISO 4217 codes are.
@@ -169,27 +172,37 @@ impl Order {
     /// Shipped, and the carrier's estimate has passed without a delivery.
     pub fn delivery_overdue(&self, now: i64) -> bool {
         self.state == OrderState::Shipped
-            && self.shipment.as_ref().is_some_and(|s| s.delivered_at.is_none() && s.estimated_delivery_at < now)
+            && self
+                .shipment
+                .as_ref()
+                .is_some_and(|s| s.delivered_at.is_none() && s.estimated_delivery_at < now)
     }
 
     /// Whether the buyer should message the seller before the team: the order
     /// is under way or delivered, and the seller has not yet had
     /// [`SELLER_REPLY_WINDOW`] to answer a message from the buyer.
     pub fn seller_first(&self, now: i64) -> bool {
-        matches!(self.state, OrderState::Paid | OrderState::Shipped | OrderState::Delivered)
-            && self.seller_messaged_at.is_none_or(|at| now < at + SELLER_REPLY_WINDOW)
+        matches!(
+            self.state,
+            OrderState::Paid | OrderState::Shipped | OrderState::Delivered
+        ) && self
+            .seller_messaged_at
+            .is_none_or(|at| now < at + SELLER_REPLY_WINDOW)
     }
 
     /// Amounts in one ISO 4217 currency, adding up; what an upstream must send.
     pub fn is_consistent(&self) -> bool {
-        let amounts = [&self.item_price, &self.shipping, &self.total].into_iter().chain(self.fees.iter().map(|f| &f.amount));
+        let amounts = [&self.item_price, &self.shipping, &self.total]
+            .into_iter()
+            .chain(self.fees.iter().map(|f| &f.amount));
         let mut same_currency = true;
         for m in amounts {
             same_currency &= m.is_valid() && m.currency == self.total.currency && m.amount >= 0;
         }
-        let sum = self.fees.iter().try_fold(self.item_price.amount.checked_add(self.shipping.amount), |acc, f| {
-            Some(acc.and_then(|a| a.checked_add(f.amount.amount)))
-        });
+        let sum = self.fees.iter().try_fold(
+            self.item_price.amount.checked_add(self.shipping.amount),
+            |acc, f| Some(acc.and_then(|a| a.checked_add(f.amount.amount))),
+        );
         same_currency && sum.flatten() == Some(self.total.amount)
     }
 }
@@ -237,7 +250,9 @@ impl OrderSummary {
 
     /// As [`Order::delivery_overdue`].
     pub fn delivery_overdue(&self, now: i64) -> bool {
-        self.state == OrderState::Shipped && self.delivered_at.is_none() && self.estimated_delivery_at.is_some_and(|t| t < now)
+        self.state == OrderState::Shipped
+            && self.delivered_at.is_none()
+            && self.estimated_delivery_at.is_some_and(|t| t < now)
     }
 }
 
@@ -325,11 +340,18 @@ pub fn can_see_item(caller: &User, item: &Item, bought_or_viewed: bool) -> bool 
 /// Ids are short ASCII tokens (`ord-7Q2K9`); anything else cannot exist, so
 /// it is not even looked up (no path tricks reach the store).
 pub fn is_plausible_id(id: &str) -> bool {
-    (1..=64).contains(&id.len()) && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    (1..=64).contains(&id.len())
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
 }
 
 /// The order, if `caller` may see it.
-pub fn order_for(store: &impl KeyValue, caller: &User, id: &str) -> Result<Option<Order>, StoreError> {
+pub fn order_for(
+    store: &impl KeyValue,
+    caller: &User,
+    id: &str,
+) -> Result<Option<Order>, StoreError> {
     if !is_plausible_id(id) {
         return Ok(None);
     }
@@ -338,7 +360,11 @@ pub fn order_for(store: &impl KeyValue, caller: &User, id: &str) -> Result<Optio
 
 /// The orders `caller` may see (as buyer or seller; every order for agents), newest first.
 pub fn orders_for(store: &impl KeyValue, caller: &User) -> Result<Vec<OrderSummary>, StoreError> {
-    let key = if caller.has_role(Role::Agent) { ALL_ORDERS_KEY.to_string() } else { orders_of_key(&caller.id) };
+    let key = if caller.has_role(Role::Agent) {
+        ALL_ORDERS_KEY.to_string()
+    } else {
+        orders_of_key(&caller.id)
+    };
     let mut orders: Vec<OrderSummary> = store.get_json(&key)?.unwrap_or_default();
     orders.retain(|o| can_see_summary(caller, o));
     sort_newest_first(&mut orders);
@@ -347,7 +373,11 @@ pub fn orders_for(store: &impl KeyValue, caller: &User) -> Result<Vec<OrderSumma
 
 /// Newest first; ties broken by id so pages are stable.
 pub fn sort_newest_first(orders: &mut [OrderSummary]) {
-    orders.sort_by(|a, b| b.created_at.cmp(&a.created_at).then_with(|| a.id.cmp(&b.id)));
+    orders.sort_by(|a, b| {
+        b.created_at
+            .cmp(&a.created_at)
+            .then_with(|| a.id.cmp(&b.id))
+    });
 }
 
 /// An item, whoever may see it (no access check: for callers that already decided).
@@ -364,12 +394,20 @@ pub fn recent_views(store: &impl KeyValue, user_id: &str) -> Result<Vec<RecentVi
 }
 
 /// The item, if `caller` may see it.
-pub fn item_for(store: &impl KeyValue, caller: &User, id: &str) -> Result<Option<Item>, StoreError> {
-    let Some(item) = item(store, id)? else { return Ok(None) };
+pub fn item_for(
+    store: &impl KeyValue,
+    caller: &User,
+    id: &str,
+) -> Result<Option<Item>, StoreError> {
+    let Some(item) = item(store, id)? else {
+        return Ok(None);
+    };
     if can_see_item(caller, &item, false) {
         return Ok(Some(item));
     }
-    let viewed = recent_views(store, &caller.id)?.iter().any(|v| v.item_id == id);
+    let viewed = recent_views(store, &caller.id)?
+        .iter()
+        .any(|v| v.item_id == id);
     let bought = viewed || orders_for(store, caller)?.iter().any(|o| o.item_id == id);
     Ok(can_see_item(caller, &item, bought).then_some(item))
 }
@@ -383,9 +421,15 @@ pub fn member(store: &impl KeyValue, id: &str) -> Result<Option<Member>, StoreEr
 
 /// An order with its item and both parties, if `caller` may see it: what
 /// `answers` and `cases` build on.
-pub fn order_facts(store: &impl KeyValue, caller: &User, id: &str) -> Result<Option<OrderFacts>, StoreError> {
+pub fn order_facts(
+    store: &impl KeyValue,
+    caller: &User,
+    id: &str,
+) -> Result<Option<OrderFacts>, StoreError> {
     if !is_plausible_id(id) {
         return Ok(None);
     }
-    Ok(store.get_json::<OrderFacts>(&order_key(id))?.filter(|f| can_see_order(caller, &f.order)))
+    Ok(store
+        .get_json::<OrderFacts>(&order_key(id))?
+        .filter(|f| can_see_order(caller, &f.order)))
 }

@@ -65,7 +65,16 @@ struct Servers {
     real: Running,
     /// A session token for anna@example.com on the real app.
     token: String,
+    /// A case of Anna's on the real app, to post messages on.
+    case_id: String,
+    /// The real app with an answers component whose index holds a synthetic
+    /// knowledge base [`KB_SCALE`] times the size of `kb/`.
+    scaled_kb: Running,
+    scaled_kb_token: String,
 }
+
+/// How many times bigger than `kb/` the synthetic knowledge base is.
+const KB_SCALE: usize = 20;
 
 /// The list of what gets measured, in order: one line per target.
 fn targets(s: &Servers) -> Vec<Target> {
@@ -76,6 +85,24 @@ fn targets(s: &Servers) -> Vec<Target> {
         Target::new("GET /api/orders", s.real.url("/api/orders")).bearer(&s.token),
         // Anna's shipped order: the detail joins the item and both parties.
         Target::new("GET /api/orders/{id}", s.real.url("/api/orders/ord-T5WQ2")).bearer(&s.token),
+        // The order question's options: schedules, the order and the seller's reply window.
+        // A general question, then one about an order: retrieval, the order's facts, a conversation written.
+        Target::new("POST /api/answers", s.real.url("/api/answers"))
+            .bearer(&s.token)
+            .post_json(serde_json::json!({"question": "il pacco non è arrivato, cosa faccio?"})),
+        Target::new("POST /api/answers (order)", s.real.url("/api/answers"))
+            .bearer(&s.token)
+            .post_json(serde_json::json!({"question": "dov'è il mio pacco?", "order_id": "ord-T5WQ2"})),
+        Target::new(&format!("POST /api/answers (KB x{KB_SCALE})"), s.scaled_kb.url("/api/answers"))
+            .bearer(&s.scaled_kb_token)
+            .post_json(serde_json::json!({"question": "il pacco non è arrivato, cosa faccio?"})),
+        // A case opened (contact asked by service chaining, idempotency key reserved), and a message added.
+        Target::new("POST /api/cases", s.real.url("/api/cases")).bearer(&s.token).script(OPEN_CASE_LUA),
+        Target::new("POST /api/cases/{id}/messages", s.real.url(&format!("/api/cases/{}/messages", s.case_id)))
+            .bearer(&s.token)
+            .post_json(serde_json::json!({"body": "Any news about my question?"})),
+        Target::new("GET /api/contact-options", s.real.url("/api/contact-options?order_id=ord-T5WQ2&topic=item-not-received&tz=America/New_York"))
+            .bearer(&s.token),
     ]
 }
 
@@ -85,11 +112,46 @@ struct Target {
     name: String,
     url: String,
     headers: Vec<(String, String)>,
+    /// A JSON body: the request is a POST of it.
+    body: Option<serde_json::Value>,
+    /// A wrk Lua script of the target's own, e.g. one that changes each request.
+    script: Option<String>,
 }
 
 impl Target {
     fn new(name: &str, url: String) -> Self {
-        Self { name: name.to_string(), url, headers: Vec::new() }
+        Self {
+            name: name.to_string(),
+            url,
+            headers: Vec::new(),
+            body: None,
+            script: None,
+        }
+    }
+
+    /// Every request is a POST of this JSON body.
+    fn post_json(mut self, body: serde_json::Value) -> Self {
+        self.body = Some(body);
+        self
+    }
+
+    /// A wrk Lua script of its own, e.g. one that changes each request.
+    fn script(mut self, lua: impl Into<String>) -> Self {
+        self.script = Some(lua.into());
+        self
+    }
+
+    /// What wrk runs: the target's own script, or one that POSTs its body.
+    fn lua(&self) -> Option<String> {
+        if let Some(lua) = &self.script {
+            return Some(lua.clone());
+        }
+        let body = self.body.as_ref()?;
+        // A JSON string literal is a valid Lua string literal for what JSON escapes.
+        let literal = serde_json::to_string(&body.to_string()).ok()?;
+        Some(format!(
+            "wrk.method = \"POST\"\nwrk.body = {literal}\nwrk.headers[\"Content-Type\"] = \"application/json\"\n"
+        ))
     }
 
     fn header(mut self, name: &str, value: &str) -> Self {
@@ -112,11 +174,17 @@ struct Load {
 
 impl Load {
     fn from_args() -> Result<Self> {
-        let mut load = Load { seconds: 5, connections: 16, threads: 2 };
+        let mut load = Load {
+            seconds: 5,
+            connections: 16,
+            threads: 2,
+        };
         let mut args = std::env::args().skip(1);
         while let Some(arg) = args.next() {
             let mut number = |name: &str| -> Result<u32> {
-                let value = args.next().with_context(|| format!("{name} needs a value\n{USAGE}"))?;
+                let value = args
+                    .next()
+                    .with_context(|| format!("{name} needs a value\n{USAGE}"))?;
                 match value.parse() {
                     Ok(n) if n > 0 => Ok(n),
                     _ => bail!("{name} takes a whole number above 0, not {value:?}\n{USAGE}"),
@@ -134,7 +202,11 @@ impl Load {
             }
         }
         if load.threads > load.connections {
-            bail!("wrk needs at least as many connections ({}) as threads ({})", load.connections, load.threads);
+            bail!(
+                "wrk needs at least as many connections ({}) as threads ({})",
+                load.connections,
+                load.threads
+            );
         }
         Ok(load)
     }
@@ -178,8 +250,10 @@ impl WrkResult {
         }
         let e = self.socket_errors;
         if e.total() > 0 {
-            problems
-                .push(format!("socket errors: connect {}, read {}, write {}, timeout {}", e.connect, e.read, e.write, e.timeout));
+            problems.push(format!(
+                "socket errors: connect {}, read {}, write {}, timeout {}",
+                e.connect, e.read, e.write, e.timeout
+            ));
         }
         (!problems.is_empty()).then(|| problems.join("; "))
     }
@@ -197,17 +271,36 @@ fn parse_wrk_output(text: &str) -> Result<WrkResult> {
         let mut words = line.split_whitespace();
         let first = words.next().unwrap_or("");
         if let Some(value) = line.strip_prefix("Requests/sec:") {
-            requests_per_sec = Some(value.trim().parse::<f64>().with_context(|| format!("bad line {line:?}"))?);
+            requests_per_sec = Some(
+                value
+                    .trim()
+                    .parse::<f64>()
+                    .with_context(|| format!("bad line {line:?}"))?,
+            );
         } else if let Some(value) = line.strip_prefix("Non-2xx or 3xx responses:") {
-            non_2xx_3xx = value.trim().parse().with_context(|| format!("bad line {line:?}"))?;
+            non_2xx_3xx = value
+                .trim()
+                .parse()
+                .with_context(|| format!("bad line {line:?}"))?;
         } else if let Some(value) = line.strip_prefix("Socket errors:") {
-            socket_errors = parse_socket_errors(value).with_context(|| format!("bad line {line:?}"))?;
+            socket_errors =
+                parse_socket_errors(value).with_context(|| format!("bad line {line:?}"))?;
         } else if first == "50%" || first == "99%" {
-            let value = words.next().with_context(|| format!("no latency on line {line:?}"))?;
+            let value = words
+                .next()
+                .with_context(|| format!("no latency on line {line:?}"))?;
             let ms = Some(latency_ms(value)?);
-            if first == "50%" { p50_ms = ms } else { p99_ms = ms }
+            if first == "50%" {
+                p50_ms = ms
+            } else {
+                p99_ms = ms
+            }
         } else if line.contains(" requests in ") {
-            requests = Some(first.parse::<u64>().with_context(|| format!("bad line {line:?}"))?);
+            requests = Some(
+                first
+                    .parse::<u64>()
+                    .with_context(|| format!("bad line {line:?}"))?,
+            );
         }
     }
     let missing = |what: &str| format!("wrk printed no {what} (was --latency passed?):\n{text}");
@@ -225,7 +318,10 @@ fn parse_wrk_output(text: &str) -> Result<WrkResult> {
 fn parse_socket_errors(text: &str) -> Result<SocketErrors> {
     let mut errors = SocketErrors::default();
     for part in text.split(',') {
-        let (kind, count) = part.trim().split_once(' ').with_context(|| format!("no count in {part:?}"))?;
+        let (kind, count) = part
+            .trim()
+            .split_once(' ')
+            .with_context(|| format!("no count in {part:?}"))?;
         let count: u64 = count.trim().parse()?;
         match kind {
             "connect" => errors.connect = count,
@@ -240,9 +336,13 @@ fn parse_socket_errors(text: &str) -> Result<SocketErrors> {
 
 /// A wrk time such as `452.00us`, `1.23ms` or `2.00s`, in milliseconds.
 fn latency_ms(text: &str) -> Result<f64> {
-    let split = text.find(|c: char| c.is_ascii_alphabetic()).with_context(|| format!("no unit in {text:?}"))?;
+    let split = text
+        .find(|c: char| c.is_ascii_alphabetic())
+        .with_context(|| format!("no unit in {text:?}"))?;
     let (number, unit) = text.split_at(split);
-    let number: f64 = number.parse().with_context(|| format!("bad number in {text:?}"))?;
+    let number: f64 = number
+        .parse()
+        .with_context(|| format!("bad number in {text:?}"))?;
     let per_unit = match unit {
         "us" => 0.001,
         "ms" => 1.0,
@@ -265,18 +365,37 @@ async fn run_wrk(target: &Target, load: Load, seconds: u32) -> Result<WrkResult>
     for (name, value) in &target.headers {
         command.args(["--header", &format!("{name}: {value}")]);
     }
+    let script_file = match &target.lua() {
+        Some(lua) => {
+            let file = temp_dir("wrk-script").join("request.lua");
+            std::fs::write(&file, lua).context("writing the wrk script")?;
+            command.args(["--script".as_ref(), file.as_os_str()]);
+            Some(file)
+        }
+        None => None,
+    };
     command.arg(&target.url).kill_on_drop(true);
     let output = command.output().await.map_err(wrk_missing)?;
+    if let Some(file) = script_file {
+        let _ = std::fs::remove_dir_all(file.parent().unwrap_or(&file));
+    }
     let stdout = String::from_utf8_lossy(&output.stdout);
     if !output.status.success() {
-        bail!("wrk failed on {} ({}):\n{stdout}{}", target.name, output.status, String::from_utf8_lossy(&output.stderr));
+        bail!(
+            "wrk failed on {} ({}):\n{stdout}{}",
+            target.name,
+            output.status,
+            String::from_utf8_lossy(&output.stderr)
+        );
     }
     parse_wrk_output(&stdout).with_context(|| format!("reading wrk's report on {}", target.name))
 }
 
 fn wrk_missing(e: std::io::Error) -> anyhow::Error {
     if e.kind() == std::io::ErrorKind::NotFound {
-        anyhow::anyhow!("wrk is not installed: install it with `apt-get install wrk` (Debian/Ubuntu package `wrk`)")
+        anyhow::anyhow!(
+            "wrk is not installed: install it with `apt-get install wrk` (Debian/Ubuntu package `wrk`)"
+        )
     } else {
         anyhow::Error::new(e).context("cannot run wrk")
     }
@@ -284,7 +403,11 @@ fn wrk_missing(e: std::io::Error) -> anyhow::Error {
 
 /// Fails early, with a clear message, when wrk is not on the PATH.
 async fn check_wrk() -> Result<()> {
-    tokio::process::Command::new("wrk").arg("--version").output().await.map_err(wrk_missing)?;
+    tokio::process::Command::new("wrk")
+        .arg("--version")
+        .output()
+        .await
+        .map_err(wrk_missing)?;
     Ok(())
 }
 
@@ -306,8 +429,12 @@ async fn start_hyper_hello() -> Result<(String, tokio::task::JoinHandle<()>)> {
             };
             tokio::spawn(async move {
                 let service = hyper::service::service_fn(|_req: Request<Incoming>| async {
-                    let mut response = Response::new(Full::new(bytes::Bytes::from_static(b"hello, world\n")));
-                    response.headers_mut().insert(header::CONTENT_TYPE, header::HeaderValue::from_static("text/plain"));
+                    let mut response =
+                        Response::new(Full::new(bytes::Bytes::from_static(b"hello, world\n")));
+                    response.headers_mut().insert(
+                        header::CONTENT_TYPE,
+                        header::HeaderValue::from_static("text/plain"),
+                    );
                     Ok::<_, std::convert::Infallible>(response)
                 });
                 let _ = hyper::server::conn::http1::Builder::new()
@@ -339,7 +466,9 @@ struct StartUp {
 async fn measure_start_up(state_dir: &Path) -> Result<StartUp> {
     let mut times = Vec::new();
     for _ in 0..2 {
-        let options = real_options(state_dir);
+        let mut options = real_options(state_dir);
+        // Its own cache in the fresh state folder: the first load is truly cold.
+        options.cache_dir = None;
         let elapsed = tokio::task::spawn_blocking(move || -> Result<Duration> {
             let started = Instant::now();
             let app = App::load(options)?;
@@ -350,7 +479,86 @@ async fn measure_start_up(state_dir: &Path) -> Result<StartUp> {
         .await??;
         times.push(elapsed);
     }
-    Ok(StartUp { cold: times[0], warm: times[1] })
+    Ok(StartUp {
+        cold: times[0],
+        warm: times[1],
+    })
+}
+
+/// Writes a knowledge base [`KB_SCALE`] times the size of `kb/` into `dir`:
+/// every article again under new topic ids (`refunds-s1`, ...), so that
+/// every posting list is that many times longer, which is the worst case
+/// for retrieval that reads postings.
+fn write_scaled_kb(dir: &Path) -> Result<()> {
+    let kb = repo_root().join("kb");
+    for lang in std::fs::read_dir(&kb)?
+        .flatten()
+        .filter(|e| e.path().is_dir())
+    {
+        let out = dir.join(lang.file_name());
+        std::fs::create_dir_all(&out)?;
+        for article in std::fs::read_dir(lang.path())?.flatten() {
+            let text = std::fs::read_to_string(article.path())?;
+            let id = article
+                .path()
+                .file_stem()
+                .map(|s| s.to_string_lossy().to_string())
+                .unwrap_or_default();
+            std::fs::write(out.join(format!("{id}.md")), &text)?;
+            for copy in 1..KB_SCALE {
+                let renamed =
+                    text.replacen(&format!("id: {id}\n"), &format!("id: {id}-s{copy}\n"), 1);
+                std::fs::write(out.join(format!("{id}-s{copy}.md")), renamed)?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Builds `answers.wasm` with the scaled knowledge base (in its own target
+/// directory, so the real build is untouched) and writes a copy of
+/// `spin.toml` that uses it; returns that manifest.
+fn scaled_kb_manifest(state_dir: &Path) -> Result<PathBuf> {
+    let kb = state_dir.join("kb");
+    write_scaled_kb(&kb)?;
+    let target_dir = repo_root().join("target/bench-scaled-kb");
+    eprintln!(
+        "building answers.wasm with a knowledge base {KB_SCALE} times kb/ (the first time takes minutes)..."
+    );
+    let status = std::process::Command::new("cargo")
+        .args([
+            "build",
+            "-q",
+            "--target",
+            "wasm32-wasip2",
+            "--release",
+            "-p",
+            "answers",
+            "--target-dir",
+        ])
+        .arg(&target_dir)
+        .env("HELP_CENTER_KB", &kb)
+        .current_dir(repo_root())
+        .status()
+        .context("running cargo")?;
+    if !status.success() {
+        bail!("building answers.wasm with the scaled knowledge base failed ({status})");
+    }
+    let manifest = std::fs::read_to_string(repo_root().join("spin.toml"))?;
+    let release = repo_root().join("target/wasm32-wasip2/release");
+    let scaled = target_dir.join("wasm32-wasip2/release/answers.wasm");
+    let manifest = manifest
+        .replace(
+            "\"target/wasm32-wasip2/release/answers.wasm\"",
+            &format!("{:?}", scaled.display().to_string()),
+        )
+        .replace(
+            "\"target/wasm32-wasip2/release/",
+            &format!("\"{}/", release.display()),
+        );
+    let path = state_dir.join("spin.toml");
+    std::fs::write(&path, manifest)?;
+    Ok(path)
 }
 
 /// Signs in on the real app; returns the session token.
@@ -366,21 +574,76 @@ async fn sign_in(app: &Running, email: &str, password: &str) -> Result<String> {
     if status.as_u16() != 201 {
         bail!("signing in as {email} answered {status}: {text}");
     }
-    let body: serde_json::Value = serde_json::from_str(&text).with_context(|| format!("sign-in answer is not JSON: {text}"))?;
-    body["token"].as_str().map(str::to_string).with_context(|| format!("sign-in answer has no token: {text}"))
+    let body: serde_json::Value = serde_json::from_str(&text)
+        .with_context(|| format!("sign-in answer is not JSON: {text}"))?;
+    body["token"]
+        .as_str()
+        .map(str::to_string)
+        .with_context(|| format!("sign-in answer has no token: {text}"))
 }
+
+/// Opens an email case as the signed-in user; returns its id.
+async fn open_case(app: &Running, token: &str) -> Result<String> {
+    let body = serde_json::json!({"topic": "payment-methods", "channel": "email", "description": "Which cards do you take?"});
+    let response = app
+        .client
+        .post(app.url("/api/cases"))
+        .bearer_auth(token)
+        .json(&body)
+        .send()
+        .await?;
+    let status = response.status();
+    let text = response.text().await?;
+    if status.as_u16() != 201 {
+        bail!("opening a case answered {status}: {text}");
+    }
+    let body: serde_json::Value =
+        serde_json::from_str(&text).with_context(|| format!("the new case is not JSON: {text}"))?;
+    body["id"]
+        .as_str()
+        .map(str::to_string)
+        .with_context(|| format!("the new case has no id: {text}"))
+}
+
+/// Each request opens a new email case with an `Idempotency-Key` of its own
+/// (time, wrk thread and request number), so none is a replay.
+const OPEN_CASE_LUA: &str = r#"wrk.method = "POST"
+wrk.body = '{"topic":"payment-methods","channel":"email","description":"Which cards do you take?"}'
+wrk.headers["Content-Type"] = "application/json"
+local threads = 0
+function setup(thread)
+  threads = threads + 1
+  thread:set("tid", threads)
+end
+local sent = 0
+function request()
+  sent = sent + 1
+  wrk.headers["Idempotency-Key"] = "bench-" .. os.time() .. "-" .. tostring(tid) .. "-" .. sent
+  return wrk.format()
+end
+"#;
 
 /// One request to a target before loading it: it must answer 2xx.
 async fn check_answers(client: &reqwest::Client, target: &Target) -> Result<()> {
-    let mut request = client.get(&target.url);
+    let mut request = match &target.body {
+        Some(body) => client.post(&target.url).json(body),
+        None => client.get(&target.url),
+    };
     for (name, value) in &target.headers {
         request = request.header(name, value);
     }
-    let response = request.send().await.with_context(|| format!("{} ({}) does not answer", target.name, target.url))?;
+    let response = request
+        .send()
+        .await
+        .with_context(|| format!("{} ({}) does not answer", target.name, target.url))?;
     let status = response.status();
     if !status.is_success() {
         let text = response.text().await.unwrap_or_default();
-        bail!("{} ({}) answered {status} before any load: {text}", target.name, target.url);
+        bail!(
+            "{} ({}) answered {status} before any load: {text}",
+            target.name,
+            target.url
+        );
     }
     Ok(())
 }
@@ -391,15 +654,30 @@ fn wasm_sizes(manifests: &[PathBuf]) -> Result<BTreeMap<PathBuf, (u64, Vec<Strin
     let release = repo_root().join("target/wasm32-wasip2/release");
     let mut sizes: BTreeMap<PathBuf, (u64, Vec<String>)> = BTreeMap::new();
     for manifest in manifests {
-        let text = std::fs::read_to_string(manifest).with_context(|| format!("reading {}", manifest.display()))?;
-        let table: toml::Table = text.parse().with_context(|| format!("parsing {}", manifest.display()))?;
+        let text = std::fs::read_to_string(manifest)
+            .with_context(|| format!("reading {}", manifest.display()))?;
+        let table: toml::Table = text
+            .parse()
+            .with_context(|| format!("parsing {}", manifest.display()))?;
         let dir = manifest.parent().unwrap_or(Path::new("."));
-        let shown = manifest.strip_prefix(repo_root()).unwrap_or(manifest).display().to_string();
-        let components = table.get("component").and_then(toml::Value::as_table).into_iter().flatten();
+        let shown = manifest
+            .strip_prefix(repo_root())
+            .unwrap_or(manifest)
+            .display()
+            .to_string();
+        let components = table
+            .get("component")
+            .and_then(toml::Value::as_table)
+            .into_iter()
+            .flatten();
         for (_, component) in components {
-            let Some(source) = component.get("source").and_then(toml::Value::as_str) else { continue };
+            let Some(source) = component.get("source").and_then(toml::Value::as_str) else {
+                continue;
+            };
             let path = dir.join(source);
-            let path = path.canonicalize().with_context(|| format!("{} is missing", path.display()))?;
+            let path = path
+                .canonicalize()
+                .with_context(|| format!("{} is missing", path.display()))?;
             if path.parent() != Some(release.as_path()) {
                 continue;
             }
@@ -415,31 +693,53 @@ fn wasm_sizes(manifests: &[PathBuf]) -> Result<BTreeMap<PathBuf, (u64, Vec<Strin
 
 /// `route / baseline` as `1.23x`.
 fn ratio(route: f64, baseline: f64) -> String {
-    if baseline > 0.0 { format!("{:.2}x", route / baseline) } else { "-".to_string() }
+    if baseline > 0.0 {
+        format!("{:.2}x", route / baseline)
+    } else {
+        "-".to_string()
+    }
 }
 
 fn print_results(results: &[(Target, WrkResult)], load: Load) {
     let find = |name: &str| results.iter().find(|(t, _)| t.name == name).map(|(_, r)| r);
     let hello = find(HOST_HELLO);
-    let width = results.iter().map(|(t, _)| t.name.len()).max().unwrap_or(6).max(6);
+    let width = results
+        .iter()
+        .map(|(t, _)| t.name.len())
+        .max()
+        .unwrap_or(6)
+        .max(6);
     println!();
     println!(
         "wrk: {} threads, {} connections, {}s per target (after a {WARM_UP_SECONDS}s warm-up)",
         load.threads, load.connections, load.seconds
     );
-    println!("ratios are against {HOST_HELLO:?}: req/s x = hello / route, p50 x and p99 x = route / hello (higher costs more)");
+    println!(
+        "ratios are against {HOST_HELLO:?}: req/s x = hello / route, p50 x and p99 x = route / hello (higher costs more)"
+    );
     println!();
     println!(
         "{:<width$}  {:>10}  {:>9}  {:>9}  {:>8}  {:>8}  {:>8}  errors",
         "target", "req/s", "p50 ms", "p99 ms", "req/s x", "p50 x", "p99 x"
     );
-    println!("{}", "-".repeat(width + 2 + 10 + 2 + 9 + 2 + 9 + 2 + 8 + 2 + 8 + 2 + 8 + 2 + 6));
+    println!(
+        "{}",
+        "-".repeat(width + 2 + 10 + 2 + 9 + 2 + 9 + 2 + 8 + 2 + 8 + 2 + 8 + 2 + 6)
+    );
     for (target, r) in results {
         let (rps_x, p50_x, p99_x) = match hello {
-            Some(h) => (ratio(h.requests_per_sec, r.requests_per_sec), ratio(r.p50_ms, h.p50_ms), ratio(r.p99_ms, h.p99_ms)),
+            Some(h) => (
+                ratio(h.requests_per_sec, r.requests_per_sec),
+                ratio(r.p50_ms, h.p50_ms),
+                ratio(r.p99_ms, h.p99_ms),
+            ),
             None => ("-".into(), "-".into(), "-".into()),
         };
-        let errors = if r.problem().is_some() { "YES (see below)" } else { "none" };
+        let errors = if r.problem().is_some() {
+            "YES (see below)"
+        } else {
+            "none"
+        };
         println!(
             "{:<width$}  {:>10.0}  {:>9.3}  {:>9.3}  {:>8}  {:>8}  {:>8}  {errors}",
             target.name, r.requests_per_sec, r.p50_ms, r.p99_ms, rps_x, p50_x, p99_x
@@ -469,19 +769,30 @@ fn print_wasm_sizes(sizes: &BTreeMap<PathBuf, (u64, Vec<String>)>) {
     println!();
     println!("components (target/wasm32-wasip2/release):");
     for (path, (size, manifests)) in sizes {
-        let name = path.file_name().map(|n| n.to_string_lossy()).unwrap_or_default();
-        println!("  {name:<12} {size:>9} bytes  used by {}", manifests.join(", "));
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy())
+            .unwrap_or_default();
+        println!(
+            "  {name:<12} {size:>9} bytes  used by {}",
+            manifests.join(", ")
+        );
     }
 }
 
 /// Prints errors as one message, without a backtrace: they are about setup, not bugs.
 fn main() -> std::process::ExitCode {
     let result = Load::from_args().and_then(|load| {
-        let dirs = StateDirs { real: temp_dir("bench-real"), fixture: temp_dir("bench-fixture") };
+        let dirs = StateDirs {
+            real: temp_dir("bench-real"),
+            fixture: temp_dir("bench-fixture"),
+            scaled_kb: temp_dir("bench-scaled-kb"),
+        };
         let result = bench(load, &dirs);
         // Only now: until the runtime is gone the apps' compile caches still write into these.
         let _ = std::fs::remove_dir_all(&dirs.real);
         let _ = std::fs::remove_dir_all(&dirs.fixture);
+        let _ = std::fs::remove_dir_all(&dirs.scaled_kb);
         result
     });
     match result {
@@ -493,16 +804,20 @@ fn main() -> std::process::ExitCode {
     }
 }
 
-/// The state folders (stores, compile caches) of the two apps.
+/// The state folders (stores, compile caches) of the apps.
 struct StateDirs {
     real: PathBuf,
     fixture: PathBuf,
+    scaled_kb: PathBuf,
 }
 
 #[tokio::main]
 async fn bench(load: Load, dirs: &StateDirs) -> Result<()> {
     check_wrk().await?;
-    let manifests = [repo_root().join("spin.toml"), repo_root().join("tests/fixtures/spin.toml")];
+    let manifests = [
+        repo_root().join("spin.toml"),
+        repo_root().join("tests/fixtures/spin.toml"),
+    ];
     let sizes = wasm_sizes(&manifests)?;
 
     eprintln!("timing App::load of spin.toml (cold, then warm compile cache)...");
@@ -512,10 +827,29 @@ async fn bench(load: Load, dirs: &StateDirs) -> Result<()> {
     let (hyper, hyper_task) = start_hyper_hello().await?;
     let mut fixture = fixture_options(&dirs.fixture);
     fixture.log_requests = false;
-    let fixture = Running::start(fixture).await.context("starting the fixture app")?;
-    let real = Running::start(real_options(&dirs.real)).await.context("starting the real app")?;
+    let fixture = Running::start(fixture)
+        .await
+        .context("starting the fixture app")?;
+    let real = Running::start(real_options(&dirs.real))
+        .await
+        .context("starting the real app")?;
     let token = sign_in(&real, "anna@example.com", "demo").await?;
-    let servers = Servers { hyper, fixture, real, token };
+    let case_id = open_case(&real, &token).await?;
+    let mut scaled = real_options(&dirs.scaled_kb);
+    scaled.manifest = scaled_kb_manifest(&dirs.scaled_kb)?;
+    let scaled_kb = Running::start(scaled)
+        .await
+        .context("starting the app with the scaled knowledge base")?;
+    let scaled_kb_token = sign_in(&scaled_kb, "anna@example.com", "demo").await?;
+    let servers = Servers {
+        hyper,
+        fixture,
+        real,
+        token,
+        case_id,
+        scaled_kb,
+        scaled_kb_token,
+    };
 
     let targets = targets(&servers);
     for target in &targets {
@@ -523,7 +857,10 @@ async fn bench(load: Load, dirs: &StateDirs) -> Result<()> {
     }
     let mut results = Vec::new();
     for target in targets {
-        eprintln!("{}: warming up {WARM_UP_SECONDS}s, then measuring {}s ({})", target.name, load.seconds, target.url);
+        eprintln!(
+            "{}: warming up {WARM_UP_SECONDS}s, then measuring {}s ({})",
+            target.name, load.seconds, target.url
+        );
         run_wrk(&target, load, WARM_UP_SECONDS).await?;
         let result = run_wrk(&target, load, load.seconds).await?;
         results.push((target, result));
@@ -537,13 +874,18 @@ async fn bench(load: Load, dirs: &StateDirs) -> Result<()> {
     print_start_up(&start_up);
     print_wasm_sizes(&sizes);
 
-    let failed: Vec<_> = results.iter().filter_map(|(t, r)| r.problem().map(|p| (t, p))).collect();
+    let failed: Vec<_> = results
+        .iter()
+        .filter_map(|(t, r)| r.problem().map(|p| (t, p)))
+        .collect();
     if !failed.is_empty() {
         eprintln!();
         for (target, problem) in &failed {
             eprintln!("!!! {} ({}): {problem}", target.name, target.url);
         }
-        eprintln!("!!! these figures are not valid: the targets above did not answer every request with 2xx/3xx");
+        eprintln!(
+            "!!! these figures are not valid: the targets above did not answer every request with 2xx/3xx"
+        );
         bail!("{} of {} targets had errors", failed.len(), results.len());
     }
     Ok(())
@@ -607,9 +949,20 @@ Transfer/sec:     174.45B
         assert_eq!(r.requests, 4);
         assert_eq!(r.p50_ms, 0.0);
         assert_eq!(r.non_2xx_3xx, 4);
-        assert_eq!(r.socket_errors, SocketErrors { connect: 0, read: 0, write: 0, timeout: 4 });
+        assert_eq!(
+            r.socket_errors,
+            SocketErrors {
+                connect: 0,
+                read: 0,
+                write: 0,
+                timeout: 4
+            }
+        );
         let problem = r.problem().unwrap();
-        assert!(problem.contains("4 responses were not 2xx/3xx") && problem.contains("timeout 4"), "{problem}");
+        assert!(
+            problem.contains("4 responses were not 2xx/3xx") && problem.contains("timeout 4"),
+            "{problem}"
+        );
     }
 
     #[test]
@@ -622,7 +975,11 @@ Transfer/sec:     174.45B
 
     #[test]
     fn a_report_without_latency_distribution_is_an_error() {
-        let text: String = CLEAN.lines().filter(|l| !l.trim_start().starts_with("99%")).map(|l| format!("{l}\n")).collect();
+        let text: String = CLEAN
+            .lines()
+            .filter(|l| !l.trim_start().starts_with("99%"))
+            .map(|l| format!("{l}\n"))
+            .collect();
         assert!(parse_wrk_output(&text).is_err());
     }
 }

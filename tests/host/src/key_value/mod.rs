@@ -20,7 +20,12 @@ pub trait KeyValueStore: Send + Sync {
     async fn keys(&self) -> Result<Vec<String>>;
     /// Writes `new` only if the key still holds `expected` (`None`: absent).
     /// Returns whether the write happened.
-    async fn compare_and_swap(&self, key: &str, expected: Option<&[u8]>, new: &[u8]) -> Result<bool>;
+    async fn compare_and_swap(
+        &self,
+        key: &str,
+        expected: Option<&[u8]>,
+        new: &[u8],
+    ) -> Result<bool>;
     /// Adds `delta` to the decimal integer stored at `key` (absent: 0).
     async fn increment(&self, key: &str, delta: i64) -> Result<i64>;
     /// A cheap round trip, for health checks.
@@ -34,7 +39,11 @@ fn parse_counter(key: &str, value: Option<&[u8]>) -> Result<i64> {
         Some(bytes) => std::str::from_utf8(bytes)
             .ok()
             .and_then(|s| s.trim().parse().ok())
-            .ok_or_else(|| anyhow::anyhow!("the value of {key:?} is not an integer, so it cannot be incremented")),
+            .ok_or_else(|| {
+                anyhow::anyhow!(
+                    "the value of {key:?} is not an integer, so it cannot be incremented"
+                )
+            }),
     }
 }
 

@@ -1,0 +1,33 @@
+//! The health route (`GET /api/health`): reads each key-value store the app
+//! uses and reports each one's status and latency, with the region. `200`
+//! when every store answers; otherwise a `503` problem naming the stores that
+//! did not, so a load balancer's readiness check takes the instance out and
+//! an operator sees which backend to look at. The logic is in [`check`].
+
+pub mod check;
+
+use api_conventions::{Problem, into_spin, variable};
+use spin_sdk::http::{Method, Request, Response};
+use spin_sdk::http_component;
+
+#[http_component]
+fn handle(req: Request) -> Response {
+    if *req.method() != Method::Get {
+        return into_spin(Err(Problem::method_not_allowed(&["GET"])));
+    }
+    let checks = check::check_all(key_value::open);
+    for failed in checks
+        .iter()
+        .filter_map(|c| c.outcome.as_ref().err().map(|e| (c.store, e)))
+    {
+        // The reason stays in the operator's log; the public answer only names the store.
+        eprintln!(
+            "health: the {:?} store failed its read: {}",
+            failed.0, failed.1
+        );
+    }
+    into_spin(check::report(
+        variable("region").as_deref().unwrap_or(""),
+        &checks,
+    ))
+}
