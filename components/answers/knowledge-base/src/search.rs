@@ -265,9 +265,18 @@ impl Index {
         let mut explained = explained_share(&own_groups);
         if explained < 1.0 {
             let own_known = own_groups.iter().filter(|g| g.alternatives.iter().any(|(_, w)| *w == EXACT)).count();
+            // Another language can only know more words if it knows one of those
+            // this one does not: checking those few words first spares most of
+            // the analysis in eight languages.
+            let unknown: Vec<String> = words_and_terms(lang, question)
+                .into_iter()
+                .filter(|(_, term)| self.term(lang, term).is_none())
+                .map(|(word, _)| word)
+                .collect();
             let other = LANGUAGES
                 .iter()
                 .filter(|l| **l != lang)
+                .filter(|l| unknown.iter().any(|word| self.known_words(l, word) > 0))
                 .map(|l| (self.known_words(l, question), *l))
                 .filter(|(known, _)| *known > own_known)
                 .max_by_key(|(known, _)| *known);
