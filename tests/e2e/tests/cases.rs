@@ -36,6 +36,13 @@ async fn open_case(app: &Running, token: &str, body: &Value, key: Option<&str>) 
     Reply::from(request.send().await).await
 }
 
+/// Opens a case without an `Idempotency-Key`, which must succeed; its id.
+async fn opened(app: &Running, token: &str, body: &Value) -> String {
+    let reply = open_case(app, token, body, None).await;
+    assert_eq!(reply.status, 201, "{}", reply.text);
+    reply.json()["id"].as_str().expect("a case id").to_string()
+}
+
 fn email_case(order_id: &str, topic: &str) -> Value {
     json!({"order_id": order_id, "topic": topic, "channel": "email", "description": "Please help with this order.", "lang": "it"})
 }
@@ -275,17 +282,7 @@ async fn an_email_case_notifies_the_other_party_without_the_message() {
     .await;
     let anna = sign_in(&app, "anna@example.com").await;
     let seller = sign_in(&app, "studio.rossi@example.com").await;
-    let id = open_case(
-        &app,
-        &anna,
-        &email_case("ord-K8D5V", "item-not-received"),
-        None,
-    )
-    .await
-    .json()["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let id = opened(&app, &anna, &email_case("ord-K8D5V", "item-not-received")).await;
     assert_eq!(
         app.post_as(
             &seller,
@@ -314,10 +311,7 @@ async fn a_phone_case_books_a_callback_within_phone_hours() {
     let anna = sign_in(&app, "anna@example.com").await;
     let seller = sign_in(&app, "studio.rossi@example.com").await;
     let phone_case = json!({"order_id": "ord-K8D5V", "topic": "item-not-received", "channel": "phone", "description": "Chiamatemi.", "lang": "it"});
-    let id = open_case(&app, &anna, &phone_case, None).await.json()["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let id = opened(&app, &anna, &phone_case).await;
     let now = app.clock().now_since_epoch().as_secs() as i64;
     let callback = |body: Value| {
         let (app, anna, id) = (&app, anna.clone(), id.clone());
@@ -347,12 +341,7 @@ async fn a_phone_case_books_a_callback_within_phone_hours() {
         .await
         .json();
     assert_eq!(seen["callback"], json!({"slot": now + 3600}));
-    let email = open_case(&app, &anna, &email_case("ord-K8D5V", "tracking"), None)
-        .await
-        .json()["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let email = opened(&app, &anna, &email_case("ord-K8D5V", "tracking")).await;
     app.post_as(
         &anna,
         &format!("/api/cases/{email}/callback"),
@@ -368,23 +357,8 @@ async fn each_broken_rule_is_refused_with_its_4xx_and_changes_nothing() {
     let anna = sign_in(&app, "anna@example.com").await;
     let marco = sign_in(&app, "marco@example.com").await;
     let agent = sign_in(&app, "agent@example.com").await;
-    let shipped = open_case(
-        &app,
-        &anna,
-        &email_case("ord-T5WQ2", "item-not-received"),
-        None,
-    )
-    .await
-    .json()["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    let delivered = open_case(&app, &anna, &email_case("ord-B9R4L", "item-damaged"), None)
-        .await
-        .json()["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let shipped = opened(&app, &anna, &email_case("ord-T5WQ2", "item-not-received")).await;
+    let delivered = opened(&app, &anna, &email_case("ord-B9R4L", "item-damaged")).await;
     let before = [
         read_back(&app, &agent, &shipped).await,
         read_back(&app, &agent, &delivered).await,
