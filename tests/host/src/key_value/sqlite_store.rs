@@ -5,7 +5,8 @@ use anyhow::{Context, Result};
 use async_trait::async_trait;
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 use std::path::Path;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, Weak};
+use std::time::Duration;
 
 /// One database connection, shared by every store label kept in that file.
 pub type SharedConnection = Arc<Mutex<Connection>>;
@@ -27,7 +28,10 @@ pub fn open_database(path: Option<&Path>) -> Result<SharedConnection> {
             // test stores take that for ten times the write throughput;
             // production regions use Redis (see the README's Operators).
             conn.pragma_update(None, "synchronous", "NORMAL")?;
-            conn.busy_timeout(std::time::Duration::from_secs(5))?;
+            conn.busy_timeout(BUSY_TIMEOUT)?;
+            // Checkpoints (copying the WAL into the database, with its
+            // fsyncs) run on a thread of their own: a request never waits for one.
+            conn.pragma_update(None, "wal_autocheckpoint", 0)?;
             conn
         }
         None => Connection::open_in_memory()?,
@@ -38,7 +42,39 @@ pub fn open_database(path: Option<&Path>) -> Result<SharedConnection> {
             PRIMARY KEY (store, key))",
         [],
     )?;
-    Ok(Arc::new(Mutex::new(conn)))
+    let shared = Arc::new(Mutex::new(conn));
+    if let Some(path) = path {
+        spawn_checkpointer(path, Arc::downgrade(&shared))?;
+    }
+    Ok(shared)
+}
+
+/// How long a writer waits for another process's lock.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// How often the WAL is copied into the database.
+const CHECKPOINT_EVERY: Duration = Duration::from_millis(250);
+
+/// Checkpoints the WAL of `path` every [`CHECKPOINT_EVERY`] on a connection
+/// of its own, until the requests' connection (`alive`) is dropped. A
+/// passive checkpoint never blocks readers or writers.
+fn spawn_checkpointer(path: &Path, alive: Weak<Mutex<Connection>>) -> Result<()> {
+    let conn = Connection::open(path)
+        .with_context(|| format!("cannot open {} for checkpoints", path.display()))?;
+    conn.busy_timeout(BUSY_TIMEOUT)?;
+    let shown = path.display().to_string();
+    std::thread::Builder::new()
+        .name("sqlite-checkpoint".into())
+        .spawn(move || {
+            while alive.strong_count() > 0 {
+                std::thread::sleep(CHECKPOINT_EVERY);
+                if let Err(e) = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(())) {
+                    eprintln!("checkpointing the key-value file {shown} failed (retrying): {e}");
+                }
+            }
+        })
+        .context("cannot start the SQLite checkpoint thread")?;
+    Ok(())
 }
 
 pub struct SqliteStore {
@@ -148,6 +184,25 @@ mod tests {
         let b = SqliteStore::new(conn, "b");
         a.set("k", b"1").await.unwrap();
         assert_eq!(b.get("k").await.unwrap(), None);
+    }
+
+    #[tokio::test]
+    async fn the_wal_reaches_the_database_file_in_the_background() {
+        let dir = std::env::temp_dir().join(format!("kv-checkpoint-{}", std::process::id()));
+        let path = dir.join("kv.db");
+        let store = SqliteStore::new(open_database(Some(&path)).unwrap(), "s");
+        for i in 0..200 {
+            store.set(&format!("k{i}"), &[7u8; 1024]).await.unwrap();
+        }
+        // Nothing checkpoints on commit; the background thread does within a few periods.
+        let file_size = || std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        while file_size() < 200 * 1024 && std::time::Instant::now() < deadline {
+            tokio::time::sleep(CHECKPOINT_EVERY).await;
+        }
+        assert!(file_size() >= 200 * 1024, "the database file holds {} bytes", file_size());
+        drop(store);
+        std::fs::remove_dir_all(dir).ok();
     }
 
     #[tokio::test]
