@@ -107,7 +107,16 @@ pub struct Found {
 
 /// One word of the question and the index terms that stand for it.
 struct Group {
+    /// The word, lowercased and folded.
+    word: String,
     alternatives: Vec<(&'static Term, f32)>,
+}
+
+impl Group {
+    /// Whether the index knows the word as it is (not only a synonym or a misspelling of it).
+    fn is_known(&self) -> bool {
+        self.alternatives.iter().any(|(_, weight)| *weight == EXACT)
+    }
 }
 
 impl Index {
@@ -123,10 +132,11 @@ impl Index {
         terms.binary_search_by(|t| t.key.bytes().cmp(wanted())).ok().map(|i| &terms[i])
     }
 
-    /// The terms of one language, for the misspelling search.
-    fn vocabulary(&self, lang: &str) -> &'static [Term] {
+    /// The terms of one language that start with `prefix`: a contiguous
+    /// run, as keys are sorted.
+    fn terms_starting(&self, lang: &str, prefix: &str) -> &'static [Term] {
         let terms: &'static [Term] = self.terms;
-        let prefix = format!("{lang}:");
+        let prefix = format!("{lang}:{prefix}");
         let start = terms.partition_point(|t| t.key < prefix.as_str());
         let end = start + terms[start..].partition_point(|t| t.key.starts_with(prefix.as_str()));
         &terms[start..end]
@@ -165,7 +175,7 @@ impl Index {
                     add(&mut alternatives, t, MISSPELLING);
                 }
             }
-            groups.push(Group { alternatives });
+            groups.push(Group { word, alternatives });
         }
         groups
     }
@@ -181,16 +191,14 @@ impl Index {
             return Vec::new();
         }
         let allowed = if len >= 9 { 2 } else { 1 };
-        let first = term.chars().next();
-        self.vocabulary(lang)
+        // Misspellings rarely touch the first letter: only the terms that
+        // share it are compared, a small run of the sorted vocabulary.
+        let Some(first) = term.chars().next() else { return Vec::new() };
+        self.terms_starting(lang, first.encode_utf8(&mut [0; 4]))
             .iter()
             .filter(|t| {
                 let candidate = &t.key[lang.len() + 1..];
-                // Misspellings rarely touch the first letter; checking it first
-                // keeps this scan cheap.
-                candidate.chars().next() == first
-                    && candidate.chars().count().abs_diff(len) <= allowed
-                    && edit_distance(candidate, term) <= allowed
+                candidate.chars().count().abs_diff(len) <= allowed && edit_distance(candidate, term) <= allowed
             })
             .collect()
     }
@@ -264,15 +272,11 @@ impl Index {
         // Only a question with words its language does not know may be mixed.
         let mut explained = explained_share(&own_groups);
         if explained < 1.0 {
-            let own_known = own_groups.iter().filter(|g| g.alternatives.iter().any(|(_, w)| *w == EXACT)).count();
+            let own_known = own_groups.iter().filter(|g| g.is_known()).count();
             // Another language can only know more words if it knows one of those
             // this one does not: checking those few words first spares most of
             // the analysis in eight languages.
-            let unknown: Vec<String> = words_and_terms(lang, question)
-                .into_iter()
-                .filter(|(_, term)| self.term(lang, term).is_none())
-                .map(|(word, _)| word)
-                .collect();
+            let unknown: Vec<&str> = own_groups.iter().filter(|g| !g.is_known()).map(|g| g.word.as_str()).collect();
             let other = LANGUAGES
                 .iter()
                 .filter(|l| **l != lang)
