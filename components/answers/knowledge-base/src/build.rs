@@ -3,7 +3,8 @@
 
 use crate::analysis::analyze;
 use crate::article::{Article, LANGUAGES, check, parse};
-use crate::search::{Doc, Index, Posting, Section, Term};
+use crate::search::{Doc, Index, Posting, Section, SynonymTerms, Term};
+use crate::synonyms::synonym_terms;
 use std::collections::BTreeMap;
 use std::fmt::Write;
 use std::path::{Path, PathBuf};
@@ -125,10 +126,23 @@ pub fn index(articles: &[Article]) -> Index {
         });
     }
     let terms = postings.into_iter().map(|(key, (head, body))| Term { key: leak_str(&key), head: leak(head), body: leak(body) }).collect();
+    // Languages in byte order, each's words sorted: the whole table is sorted by key.
+    let mut languages = LANGUAGES.to_vec();
+    languages.sort_unstable();
+    let synonyms = languages
+        .iter()
+        .flat_map(|lang| {
+            synonym_terms(lang).into_iter().map(move |(word, terms)| SynonymTerms {
+                key: leak_str(&format!("{lang}:{word}")),
+                terms: leak(terms.iter().map(|t| leak_str(t)).collect()),
+            })
+        })
+        .collect();
     Index {
         topics: leak(topics.into_iter().map(leak_str).collect()),
         docs: leak(docs),
         terms: leak(terms),
+        synonyms: leak(synonyms),
         docs_per_lang: totals.map(|(n, _, _)| n),
         avg_head_len: totals.map(|(n, len, _)| if n == 0 { 0.0 } else { len / n as f32 }),
         avg_len: totals.map(|(n, _, len)| if n == 0 { 0.0 } else { len / n as f32 }),
@@ -163,6 +177,14 @@ pub fn to_rust(index: &Index) -> String {
         out.push_str("], body: &[");
         write_postings(&mut out, term.body);
         out.push_str("] },\n");
+    }
+    out.push_str("    ],\n    synonyms: &[\n");
+    for synonym in index.synonyms {
+        let _ = writeln!(
+            out,
+            "        knowledge_base::search::SynonymTerms {{ key: {:?}, terms: &{:?} }},",
+            synonym.key, synonym.terms
+        );
     }
     let _ = writeln!(
         out,

@@ -12,7 +12,6 @@
 
 use crate::analysis::{analyze, fold, normalise, stemmer};
 use crate::article::LANGUAGES;
-use crate::synonyms::synonyms;
 
 /// BM25's usual constants.
 const K1: f32 = 1.2;
@@ -35,6 +34,8 @@ pub struct Index {
     pub docs: &'static [Doc],
     /// Sorted by `key`, `<lang>:<term>`.
     pub terms: &'static [Term],
+    /// Sorted by `key`, `<lang>:<word>`.
+    pub synonyms: &'static [SynonymTerms],
     /// Per language, in [`LANGUAGES`] order: how many documents, the mean
     /// length of their heads and of their bodies.
     pub docs_per_lang: [u32; 9],
@@ -79,6 +80,14 @@ pub struct Term {
     pub head: &'static [Posting],
     /// The documents with the term in their text.
     pub body: &'static [Posting],
+}
+
+/// The index terms of a word's synonyms (see [`crate::synonyms`]).
+#[derive(Debug)]
+pub struct SynonymTerms {
+    /// `<lang>:<word>`, the word lowercased and folded.
+    pub key: &'static str,
+    pub terms: &'static [&'static str],
 }
 
 /// A document containing a term, and how often, fields weighted.
@@ -126,10 +135,13 @@ impl Index {
 
     fn term(&self, lang: &str, term: &str) -> Option<&'static Term> {
         let terms: &'static [Term] = self.terms;
-        // Compares `key` with `<lang>:<term>` without building the latter:
-        // byte order is `str` order.
-        let wanted = || lang.bytes().chain(std::iter::once(b':')).chain(term.bytes());
-        terms.binary_search_by(|t| t.key.bytes().cmp(wanted())).ok().map(|i| &terms[i])
+        find(terms, |t| t.key, lang, term)
+    }
+
+    /// The index terms of `word`'s synonyms in `lang`.
+    fn synonym_terms(&self, lang: &str, word: &str) -> &'static [&'static str] {
+        let synonyms: &'static [SynonymTerms] = self.synonyms;
+        find(synonyms, |s| s.key, lang, word).map_or(&[], |s| s.terms)
     }
 
     /// The terms of one language that start with `prefix`: a contiguous
@@ -163,11 +175,9 @@ impl Index {
             if let Some(t) = self.term(lang, &term) {
                 add(&mut alternatives, t, EXACT);
             }
-            for synonym in synonyms(lang, &word) {
-                for synonym_term in analyze(lang, synonym) {
-                    if let Some(t) = self.term(lang, &synonym_term) {
-                        add(&mut alternatives, t, SYNONYM);
-                    }
+            for synonym_term in self.synonym_terms(lang, &word) {
+                if let Some(t) = self.term(lang, synonym_term) {
+                    add(&mut alternatives, t, SYNONYM);
                 }
             }
             if alternatives.is_empty() && with_misspellings {
@@ -305,6 +315,13 @@ impl Index {
         };
         Found { hits, confidence: confidence.clamp(0.0, 1.0) }
     }
+}
+
+/// The entry of `entries` (sorted by `key`) whose key is `<lang>:<name>`,
+/// found without building that string: byte order is `str` order.
+fn find<T>(entries: &'static [T], key: impl Fn(&T) -> &str, lang: &str, name: &str) -> Option<&'static T> {
+    let wanted = || lang.bytes().chain(std::iter::once(b':')).chain(name.bytes());
+    entries.binary_search_by(|e| key(e).bytes().cmp(wanted())).ok().map(|i| &entries[i])
 }
 
 /// The share of the question's words the index knows in some form.

@@ -4,6 +4,8 @@
 //! groups. Articles carry topic-specific phrasings in their `tags`; these
 //! are the everyday words that cut across topics.
 
+use crate::analysis::analyze;
+
 const EN: &[&[&str]] = &[
     &["parcel", "package", "pakage", "packet", "delivery", "shipment"],
     &["refund", "money back", "reimburse", "refound", "repay"],
@@ -196,9 +198,35 @@ pub fn synonyms(lang: &str, word: &str) -> Vec<&'static str> {
     out
 }
 
+/// Every word of `lang`'s groups (folded) with the index terms of its
+/// [`synonyms`], sorted by word: analysed once, at build time, so that a
+/// question's word finds its synonyms' terms with one lookup.
+pub fn synonym_terms(lang: &str) -> Vec<(String, Vec<String>)> {
+    let mut table: std::collections::BTreeMap<String, Vec<String>> = Default::default();
+    for word in groups(lang).iter().flat_map(|group| group.iter()) {
+        let word = crate::analysis::fold(word);
+        if table.contains_key(&word) {
+            continue;
+        }
+        let mut terms: Vec<String> = synonyms(lang, &word).into_iter().flat_map(|s| analyze(lang, s)).collect();
+        terms.sort_unstable();
+        terms.dedup();
+        table.insert(word, terms);
+    }
+    table.into_iter().collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_word_brings_its_synonyms_terms() {
+        let table = synonym_terms("it");
+        let (_, terms) = table.iter().find(|(word, _)| word == "pacco").expect("pacco is in a group");
+        assert!(terms.iter().any(|t| analyze("it", "spedizione").contains(t)));
+        assert!(table.windows(2).all(|w| w[0].0 < w[1].0), "sorted, no repeats");
+    }
 
     #[test]
     fn a_word_brings_its_group() {
