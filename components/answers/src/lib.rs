@@ -52,7 +52,7 @@ impl Env for SpinEnv {
         let mut buffer = vec![0u8; bytes];
         getrandom::fill(&mut buffer)
             .map_err(|e| Problem::unavailable(format!("No randomness available: {e}")))?;
-        Ok(buffer.iter().map(|b| format!("{b:02x}")).collect())
+        Ok(base16ct::lower::encode_string(&buffer))
     }
 
     fn generate(&self, prompt: impl FnOnce() -> String) -> Option<String> {

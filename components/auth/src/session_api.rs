@@ -49,7 +49,7 @@ fn wrong_credentials() -> Problem {
 }
 
 fn hashed(text: &str) -> String {
-    Sha256::digest(text.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
+    base16ct::lower::encode_string(&Sha256::digest(text.as_bytes()))
 }
 
 fn throttle_keys(email: &str, client: &Client) -> [(String, ThrottlePolicy); 2] {

@@ -90,10 +90,7 @@ pub enum Begin {
 }
 
 fn hex_sha256(bytes: &[u8]) -> String {
-    Sha256::digest(bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    base16ct::lower::encode_string(&Sha256::digest(bytes))
 }
 
 /// Topics are KB topic ids: `item-not-received`.

@@ -62,9 +62,7 @@ fn well_formed(token: &str) -> bool {
 
 /// The key of a token's session: its SHA-256, so a leaked store leaks no tokens.
 fn session_key(token: &str) -> String {
-    let digest = Sha256::digest(token.as_bytes());
-    let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
-    format!("session:{hex}")
+    format!("session:{}", base16ct::lower::encode_string(&Sha256::digest(token.as_bytes())))
 }
 
 fn unauthorized() -> Problem {
