@@ -332,6 +332,17 @@ pub fn header<'a>(req: &'a spin_sdk::http::Request, name: &str) -> Option<&'a st
     req.header(name).and_then(|v| v.as_str())
 }
 
+/// The segments of a route's `spin-path-info`: `""` has none, `"/a/b"` is
+/// `["a", "b"]`, and a trailing slash leaves an empty last segment, which no
+/// route matches.
+pub fn path_segments(path_info: &str) -> Vec<&str> {
+    if path_info.is_empty() {
+        Vec::new()
+    } else {
+        path_info.trim_start_matches('/').split('/').collect()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -342,6 +353,13 @@ mod tests {
     struct Login {
         email: String,
         password: String,
+    }
+
+    #[test]
+    fn path_segments_keep_a_trailing_slash_as_an_empty_segment() {
+        assert!(path_segments("").is_empty());
+        assert_eq!(path_segments("/EU-1/messages"), ["EU-1", "messages"]);
+        assert_eq!(path_segments("/EU-1/"), ["EU-1", ""]);
     }
 
     #[test]

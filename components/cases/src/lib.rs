@@ -12,7 +12,7 @@ pub mod ids;
 pub mod resolution;
 
 use api::Notification;
-use api_conventions::{ApiResult, Problem, allowed_method, header, into_spin, unix_now, variable};
+use api_conventions::{ApiResult, Problem, allowed_method, header, into_spin, path_segments, unix_now, variable};
 use case_records::writer::AtomicKeyValue;
 use key_value::{KeyValue, StoreError};
 use spin_sdk::http::{Request, Response};
@@ -85,12 +85,7 @@ enum RouteId<'a> {
 }
 
 fn route_of<'a>(base: &str, path_info: &'a str) -> RouteId<'a> {
-    let segments: Vec<&str> = if path_info.is_empty() {
-        Vec::new()
-    } else {
-        path_info.trim_start_matches('/').split('/').collect()
-    };
-    match (base, segments.as_slice()) {
+    match (base, path_segments(path_info).as_slice()) {
         ("/api/cases", []) => RouteId::Cases,
         ("/api/cases", [id]) => RouteId::Case(id),
         ("/api/cases", [id, "messages"]) => RouteId::Messages(id),

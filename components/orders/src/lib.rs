@@ -8,7 +8,7 @@ pub mod query;
 pub mod source;
 pub mod upstream;
 
-use api_conventions::{ApiResult, Problem, allowed_method, header, into_spin, unix_now, variable};
+use api_conventions::{ApiResult, Problem, allowed_method, header, into_spin, path_segments, unix_now, variable};
 use source::{Seeded, Source};
 use spin_sdk::http::{Request, Response};
 use spin_sdk::http_component;
@@ -25,12 +25,7 @@ enum RouteId<'a> {
 }
 
 fn route_of<'a>(base: &str, path_info: &'a str) -> RouteId<'a> {
-    let segments: Vec<&str> = if path_info.is_empty() {
-        Vec::new()
-    } else {
-        path_info.trim_start_matches('/').split('/').collect()
-    };
-    match (base, segments.as_slice()) {
+    match (base, path_segments(path_info).as_slice()) {
         ("/api/orders", []) => RouteId::Orders,
         ("/api/orders", [id]) => RouteId::Order(id),
         ("/api/items", ["recent"]) => RouteId::RecentItems,
