@@ -150,7 +150,10 @@ test("Anna's walk in Italian: her profile's language, a recently viewed item, ph
   await screen(page, 'it-03-contact-options');
 
   const id = await sendRequest(page, it, 'chat', 'Vorrei sapere se il venditore spedisce anche in Olanda.');
-  assert.ok(await page.getByRole('heading', { name: it['case.messages'], exact: true }).isVisible());
+  // The messages section renders once the case's messages have loaded: wait for it, then check.
+  const messagesHeading = page.getByRole('heading', { name: it['case.messages'], exact: true });
+  await messagesHeading.waitFor();
+  assert.ok(await messagesHeading.isVisible());
   await writeMessage(page, it, it['case.your_message'], 'Buongiorno, aspetto una risposta in chat.');
   assert.ok(await page.getByText(fill(it['case.title'], { id })).first().isVisible());
   await screen(page, 'it-04-case-chat');
