@@ -1,7 +1,8 @@
 //! The project's benchmark: how much each route costs compared with hello world.
 //!
 //! ```text
-//! cargo run -p end-to-end --bin bench -- [--seconds N] [--connections C] [--threads T]
+//! cargo run -p end-to-end --bin bench -- [--seconds N] [--rounds R] [--only TEXT]
+//!                                          [--connections C] [--threads T]
 //! ```
 //!
 //! In this one process it serves, on loopback ports the OS picks:
@@ -14,12 +15,16 @@
 //! - **the real app** (`spin.toml`) with its SQLite stores (sessions, marketplace) in a temporary
 //!   folder, signed in as anna@example.com.
 //!
-//! Then it runs `wrk --latency` against each target of [`targets`] in turn,
-//! after a one-second warm-up run that is thrown away, twice:
+//! Then it runs `wrk --latency` against each target of [`targets`] (only
+//! those whose name contains `--only`'s text, and the two hellos), after a
+//! one-second warm-up run that is thrown away:
 //!
 //! - **latency**: one connection, one request at a time, on an otherwise idle
 //!   server: how long one buyer waits. The issues' latency targets ("within
-//!   2x of hello world") are read off this table;
+//!   2x of hello world") are read off this table. It is measured `--rounds`
+//!   times, every target once per round, so that hello and the routes share
+//!   the machine's slow and fast moments; each ratio is the median of its
+//!   rounds' ratios, and their lowest and highest are printed beside it;
 //! - **under load**: `--connections` connections from `--threads` threads,
 //!   which keeps both CPUs busy. Here p50 is mostly queueing (connections /
 //!   throughput), so this table says what a route costs in capacity.
@@ -56,7 +61,8 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-const USAGE: &str = "usage: bench [--seconds N] [--connections C] [--threads T]";
+const USAGE: &str =
+    "usage: bench [--seconds N] [--rounds R] [--only TEXT] [--connections C] [--threads T]";
 
 /// The target plain hyper answers; the floor.
 const HYPER_HELLO: &str = "hyper hello";
@@ -76,9 +82,9 @@ struct Servers {
     /// A case of Anna's on the real app, to post messages on.
     case_id: String,
     /// The real app with an answers component whose index holds a synthetic
-    /// knowledge base [`KB_SCALE`] times the size of `kb/`.
-    scaled_kb: Running,
-    scaled_kb_token: String,
+    /// knowledge base [`KB_SCALE`] times the size of `kb/`, and a token on it;
+    /// `None` when no measured target needs it.
+    scaled_kb: Option<(Running, String)>,
 }
 
 /// How many times bigger than `kb/` the synthetic knowledge base is.
@@ -86,7 +92,7 @@ const KB_SCALE: usize = 20;
 
 /// The list of what gets measured, in order: one line per target.
 fn targets(s: &Servers) -> Vec<Target> {
-    vec![
+    let mut targets = vec![
         Target::new(HYPER_HELLO, format!("{}/", s.hyper)),
         Target::new(HOST_HELLO, s.fixture.url("/hello")),
         Target::new("GET /api/session", s.real.url("/api/session")).bearer(&s.token),
@@ -101,9 +107,6 @@ fn targets(s: &Servers) -> Vec<Target> {
         Target::new("POST /api/answers (order)", s.real.url("/api/answers"))
             .bearer(&s.token)
             .post_json(serde_json::json!({"question": "dov'è il mio pacco?", "order_id": "ord-T5WQ2"})),
-        Target::new(&format!("POST /api/answers (KB x{KB_SCALE})"), s.scaled_kb.url("/api/answers"))
-            .bearer(&s.scaled_kb_token)
-            .post_json(serde_json::json!({"question": "il pacco non è arrivato, cosa faccio?"})),
         // A case opened (contact asked by service chaining, idempotency key reserved), and a message added.
         Target::new("POST /api/cases", s.real.url("/api/cases")).bearer(&s.token).script(OPEN_CASE_LUA),
         Target::new("POST /api/cases/{id}/messages", s.real.url(&format!("/api/cases/{}/messages", s.case_id)))
@@ -111,7 +114,21 @@ fn targets(s: &Servers) -> Vec<Target> {
             .post_json(serde_json::json!({"body": "Any news about my question?"})),
         Target::new("GET /api/contact-options", s.real.url("/api/contact-options?order_id=ord-T5WQ2&topic=item-not-received&tz=America/New_York"))
             .bearer(&s.token),
-    ]
+    ];
+    if let Some((scaled_kb, token)) = &s.scaled_kb {
+        let after_answers = targets.iter().rposition(|t| t.name.starts_with("POST /api/answers")).map_or(targets.len(), |i| i + 1);
+        targets.insert(
+            after_answers,
+            Target::new(&scaled_kb_target(), scaled_kb.url("/api/answers"))
+                .bearer(token)
+                .post_json(serde_json::json!({"question": "il pacco non è arrivato, cosa faccio?"})),
+        );
+    }
+    targets
+}
+
+fn scaled_kb_target() -> String {
+    format!("POST /api/answers (KB x{KB_SCALE})")
 }
 
 /// One URL to load, with the headers each request carries.
@@ -180,13 +197,33 @@ struct Load {
     threads: u32,
 }
 
-impl Load {
-    fn from_args() -> Result<Self> {
+/// What the command line asks for.
+#[derive(Debug, Clone)]
+struct Args {
+    load: Load,
+    /// How many times the latency table is measured.
+    rounds: u32,
+    /// Only the targets whose name contains this (the hellos always).
+    only: Option<String>,
+}
+
+impl Args {
+    fn wants(&self, target: &str) -> bool {
+        target == HYPER_HELLO
+            || target == HOST_HELLO
+            || self.only.as_deref().is_none_or(|text| target.contains(text))
+    }
+}
+
+impl Args {
+    fn parse() -> Result<Self> {
         let mut load = Load {
             seconds: 5,
             connections: 16,
             threads: 2,
         };
+        let mut rounds = 3;
+        let mut only = None;
         let mut args = std::env::args().skip(1);
         while let Some(arg) = args.next() {
             let mut number = |name: &str| -> Result<u32> {
@@ -202,6 +239,13 @@ impl Load {
                 "--seconds" => load.seconds = number("--seconds")?,
                 "--connections" => load.connections = number("--connections")?,
                 "--threads" => load.threads = number("--threads")?,
+                "--rounds" => rounds = number("--rounds")?,
+                "--only" => {
+                    only = Some(
+                        args.next()
+                            .with_context(|| format!("--only needs a text\n{USAGE}"))?,
+                    )
+                }
                 "-h" | "--help" => {
                     println!("{USAGE}");
                     std::process::exit(0);
@@ -216,7 +260,7 @@ impl Load {
                 load.threads
             );
         }
-        Ok(load)
+        Ok(Args { load, rounds, only })
     }
 }
 
@@ -590,6 +634,18 @@ async fn sign_in(app: &Running, email: &str, password: &str) -> Result<String> {
         .with_context(|| format!("sign-in answer has no token: {text}"))
 }
 
+/// Lists the signed-in user's orders, as the page does first: `orders`
+/// seeds the demo marketplace on that request, and the other components
+/// only read it.
+async fn list_orders(app: &Running, token: &str) -> Result<()> {
+    let response = app.client.get(app.url("/api/orders")).bearer_auth(token).send().await?;
+    let status = response.status();
+    if !status.is_success() {
+        bail!("listing orders answered {status}: {}", response.text().await.unwrap_or_default());
+    }
+    Ok(())
+}
+
 /// Opens an email case as the signed-in user; returns its id.
 async fn open_case(app: &Running, token: &str) -> Result<String> {
     let body = serde_json::json!({"topic": "payment-methods", "channel": "email", "description": "Which cards do you take?"});
@@ -699,68 +755,124 @@ fn wasm_sizes(manifests: &[PathBuf]) -> Result<BTreeMap<PathBuf, (u64, Vec<Strin
     Ok(sizes)
 }
 
-/// `route / baseline` as `1.23x`.
-fn ratio(route: f64, baseline: f64) -> String {
-    if baseline > 0.0 {
-        format!("{:.2}x", route / baseline)
-    } else {
-        "-".to_string()
+/// The middle value (the mean of the two middle ones for an even count).
+fn median(mut values: Vec<f64>) -> f64 {
+    values.sort_by(f64::total_cmp);
+    match values.len() {
+        0 => 0.0,
+        n if n % 2 == 1 => values[n / 2],
+        n => (values[n / 2 - 1] + values[n / 2]) / 2.0,
     }
 }
 
-fn print_results(title: &str, results: &[(Target, WrkResult)], load: Load) {
-    let find = |name: &str| results.iter().find(|(t, _)| t.name == name).map(|(_, r)| r);
-    let hello = find(HOST_HELLO);
+/// A target's runs, one per round.
+struct Measured {
+    target: Target,
+    rounds: Vec<WrkResult>,
+}
+
+impl Measured {
+    /// The median over rounds of `figure`.
+    fn median(&self, figure: impl Fn(&WrkResult) -> f64) -> f64 {
+        median(self.rounds.iter().map(figure).collect())
+    }
+
+    /// Per round, `figure` of this target against `figure` of `baseline`
+    /// in the same round, `route / baseline`.
+    fn ratios(&self, baseline: &Measured, figure: impl Fn(&WrkResult) -> f64) -> Vec<f64> {
+        self.rounds
+            .iter()
+            .zip(&baseline.rounds)
+            .filter(|(_, b)| figure(b) > 0.0)
+            .map(|(r, b)| figure(r) / figure(b))
+            .collect()
+    }
+
+    fn problems(&self) -> Vec<String> {
+        self.rounds.iter().filter_map(WrkResult::problem).collect()
+    }
+}
+
+fn times(ratios: Vec<f64>) -> String {
+    if ratios.is_empty() {
+        "-".to_string()
+    } else {
+        format!("{:.2}x", median(ratios))
+    }
+}
+
+fn print_results(title: &str, results: &[Measured], load: Load) {
+    let hello = results.iter().find(|m| m.target.name == HOST_HELLO);
+    let rounds = results.first().map_or(0, |m| m.rounds.len());
     let width = results
         .iter()
-        .map(|(t, _)| t.name.len())
+        .map(|m| m.target.name.len())
         .max()
         .unwrap_or(6)
         .max(6);
     println!();
     println!("{title}");
     println!(
-        "wrk: {} threads, {} connections, {}s per target (after a {WARM_UP_SECONDS}s warm-up)",
+        "wrk: {} threads, {} connections, {}s per target (after a {WARM_UP_SECONDS}s warm-up), {rounds} round(s)",
         load.threads, load.connections, load.seconds
     );
     println!(
         "ratios are against {HOST_HELLO:?}: req/s x = hello / route, p50 x and p99 x = route / hello (higher costs more)"
     );
+    if rounds > 1 {
+        println!(
+            "figures are medians over the rounds; each ratio compares a round with hello's in the same round; p50 x range is the lowest and highest"
+        );
+    }
     println!();
     println!(
-        "{:<width$}  {:>10}  {:>9}  {:>9}  {:>8}  {:>8}  {:>8}  errors",
-        "target", "req/s", "p50 ms", "p99 ms", "req/s x", "p50 x", "p99 x"
+        "{:<width$}  {:>10}  {:>9}  {:>9}  {:>8}  {:>8}  {:>8}  {:>13}  errors",
+        "target", "req/s", "p50 ms", "p99 ms", "req/s x", "p50 x", "p99 x", "p50 x range"
     );
     println!(
         "{}",
-        "-".repeat(width + 2 + 10 + 2 + 9 + 2 + 9 + 2 + 8 + 2 + 8 + 2 + 8 + 2 + 6)
+        "-".repeat(width + 2 + 10 + 2 + 9 + 2 + 9 + 2 + 8 + 2 + 8 + 2 + 8 + 2 + 13 + 2 + 6)
     );
-    for (target, r) in results {
-        let (rps_x, p50_x, p99_x) = match hello {
-            Some(h) => (
-                ratio(h.requests_per_sec, r.requests_per_sec),
-                ratio(r.p50_ms, h.p50_ms),
-                ratio(r.p99_ms, h.p99_ms),
-            ),
-            None => ("-".into(), "-".into(), "-".into()),
+    for m in results {
+        let (rps_x, p50_x, p99_x, range) = match hello {
+            Some(h) => {
+                let p50 = m.ratios(h, |r| r.p50_ms);
+                let lowest = p50.iter().copied().fold(f64::INFINITY, f64::min);
+                let highest = p50.iter().copied().fold(0.0, f64::max);
+                (
+                    times(h.ratios(m, |r| r.requests_per_sec)),
+                    times(p50.clone()),
+                    times(m.ratios(h, |r| r.p99_ms)),
+                    if p50.is_empty() { "-".to_string() } else { format!("{lowest:.2}-{highest:.2}x") },
+                )
+            }
+            None => ("-".into(), "-".into(), "-".into(), "-".into()),
         };
-        let errors = if r.problem().is_some() {
-            "YES (see below)"
-        } else {
+        let errors = if m.problems().is_empty() {
             "none"
+        } else {
+            "YES (see below)"
         };
         println!(
-            "{:<width$}  {:>10.0}  {:>9.3}  {:>9.3}  {:>8}  {:>8}  {:>8}  {errors}",
-            target.name, r.requests_per_sec, r.p50_ms, r.p99_ms, rps_x, p50_x, p99_x
+            "{:<width$}  {:>10.0}  {:>9.3}  {:>9.3}  {:>8}  {:>8}  {:>8}  {:>13}  {errors}",
+            m.target.name,
+            m.median(|r| r.requests_per_sec),
+            m.median(|r| r.p50_ms),
+            m.median(|r| r.p99_ms),
+            rps_x,
+            p50_x,
+            p99_x,
+            range
         );
     }
-    if let (Some(h), Some(hyper)) = (hello, find(HYPER_HELLO)) {
+    let hyper = results.iter().find(|m| m.target.name == HYPER_HELLO);
+    if let (Some(h), Some(hyper)) = (hello, hyper) {
         println!();
         println!(
             "host hello vs plain hyper: req/s {} (hyper / hello), p50 {}, p99 {} (hello / hyper)",
-            ratio(hyper.requests_per_sec, h.requests_per_sec),
-            ratio(h.p50_ms, hyper.p50_ms),
-            ratio(h.p99_ms, hyper.p99_ms)
+            times(hyper.ratios(h, |r| r.requests_per_sec)),
+            times(h.ratios(hyper, |r| r.p50_ms)),
+            times(h.ratios(hyper, |r| r.p99_ms))
         );
     }
 }
@@ -791,13 +903,13 @@ fn print_wasm_sizes(sizes: &BTreeMap<PathBuf, (u64, Vec<String>)>) {
 
 /// Prints errors as one message, without a backtrace: they are about setup, not bugs.
 fn main() -> std::process::ExitCode {
-    let result = Load::from_args().and_then(|load| {
+    let result = Args::parse().and_then(|args| {
         let dirs = StateDirs {
             real: temp_dir("bench-real"),
             fixture: temp_dir("bench-fixture"),
             scaled_kb: temp_dir("bench-scaled-kb"),
         };
-        let result = bench(load, &dirs);
+        let result = bench(&args, &dirs);
         // Only now: until the runtime is gone the apps' compile caches still write into these.
         let _ = std::fs::remove_dir_all(&dirs.real);
         let _ = std::fs::remove_dir_all(&dirs.fixture);
@@ -821,7 +933,8 @@ struct StateDirs {
 }
 
 #[tokio::main]
-async fn bench(load: Load, dirs: &StateDirs) -> Result<()> {
+async fn bench(args: &Args, dirs: &StateDirs) -> Result<()> {
+    let load = args.load;
     check_wrk().await?;
     let manifests = [
         repo_root().join("spin.toml"),
@@ -843,13 +956,20 @@ async fn bench(load: Load, dirs: &StateDirs) -> Result<()> {
         .await
         .context("starting the real app")?;
     let token = sign_in(&real, "anna@example.com", "demo").await?;
+    list_orders(&real, &token).await?;
     let case_id = open_case(&real, &token).await?;
-    let mut scaled = real_options(&dirs.scaled_kb);
-    scaled.manifest = scaled_kb_manifest(&dirs.scaled_kb)?;
-    let scaled_kb = Running::start(scaled)
-        .await
-        .context("starting the app with the scaled knowledge base")?;
-    let scaled_kb_token = sign_in(&scaled_kb, "anna@example.com", "demo").await?;
+    let scaled_kb = if args.wants(&scaled_kb_target()) {
+        let mut scaled = real_options(&dirs.scaled_kb);
+        scaled.manifest = scaled_kb_manifest(&dirs.scaled_kb)?;
+        let scaled_kb = Running::start(scaled)
+            .await
+            .context("starting the app with the scaled knowledge base")?;
+        let token = sign_in(&scaled_kb, "anna@example.com", "demo").await?;
+        list_orders(&scaled_kb, &token).await?;
+        Some((scaled_kb, token))
+    } else {
+        None
+    };
     let servers = Servers {
         hyper,
         fixture,
@@ -857,10 +977,12 @@ async fn bench(load: Load, dirs: &StateDirs) -> Result<()> {
         token,
         case_id,
         scaled_kb,
-        scaled_kb_token,
     };
 
-    let targets = targets(&servers);
+    let targets: Vec<Target> = targets(&servers)
+        .into_iter()
+        .filter(|t| args.wants(&t.name))
+        .collect();
     for target in &targets {
         check_answers(&servers.fixture.client, target).await?;
     }
@@ -872,18 +994,26 @@ async fn bench(load: Load, dirs: &StateDirs) -> Result<()> {
         connections: 1,
         ..load
     };
-    let mut latency = Vec::new();
+    let mut latency: Vec<Measured> = targets
+        .iter()
+        .map(|target| Measured { target: target.clone(), rounds: Vec::new() })
+        .collect();
+    for target in &targets {
+        eprintln!("{}: warming up {WARM_UP_SECONDS}s ({})", target.name, target.url);
+        run_wrk(target, load, WARM_UP_SECONDS).await?;
+    }
+    for round in 1..=args.rounds {
+        eprintln!("latency, round {round} of {}: {}s per target, one request at a time", args.rounds, load.seconds);
+        for measured in &mut latency {
+            let idle = run_wrk(&measured.target, one_at_a_time, load.seconds).await?;
+            measured.rounds.push(idle);
+        }
+    }
     let mut under_load = Vec::new();
     for target in targets {
-        eprintln!(
-            "{}: warming up {WARM_UP_SECONDS}s, then measuring {}s one request at a time and {}s under load ({})",
-            target.name, load.seconds, load.seconds, target.url
-        );
-        run_wrk(&target, load, WARM_UP_SECONDS).await?;
-        let idle = run_wrk(&target, one_at_a_time, load.seconds).await?;
+        eprintln!("{}: {}s under load", target.name, load.seconds);
         let loaded = run_wrk(&target, load, load.seconds).await?;
-        latency.push((target.clone(), idle));
-        under_load.push((target, loaded));
+        under_load.push(Measured { target, rounds: vec![loaded] });
     }
 
     servers.fixture.shutdown().await;
@@ -895,16 +1025,16 @@ async fn bench(load: Load, dirs: &StateDirs) -> Result<()> {
     print_start_up(&start_up);
     print_wasm_sizes(&sizes);
 
-    let results: Vec<_> = latency.iter().chain(&under_load).collect();
-    let failed: Vec<_> = results
+    let results: Vec<&Measured> = latency.iter().chain(&under_load).collect();
+    let failed: Vec<(&Target, Vec<String>)> = results
         .iter()
-        .copied()
-        .filter_map(|(t, r)| r.problem().map(|p| (t, p)))
+        .map(|m| (&m.target, m.problems()))
+        .filter(|(_, problems)| !problems.is_empty())
         .collect();
     if !failed.is_empty() {
         eprintln!();
-        for (target, problem) in &failed {
-            eprintln!("!!! {} ({}): {problem}", target.name, target.url);
+        for (target, problems) in &failed {
+            eprintln!("!!! {} ({}): {}", target.name, target.url, problems.join("; "));
         }
         eprintln!(
             "!!! these figures are not valid: the targets above did not answer every request with 2xx/3xx"
@@ -986,6 +1116,35 @@ Transfer/sec:     174.45B
             problem.contains("4 responses were not 2xx/3xx") && problem.contains("timeout 4"),
             "{problem}"
         );
+    }
+
+    #[test]
+    fn a_ratio_compares_rounds_with_the_same_round_of_the_baseline() {
+        let run = |p50_ms: f64| WrkResult {
+            requests: 1,
+            requests_per_sec: 1.0 / p50_ms,
+            p50_ms,
+            p99_ms: p50_ms,
+            non_2xx_3xx: 0,
+            socket_errors: SocketErrors::default(),
+        };
+        let measured = |p50s: &[f64]| Measured {
+            target: Target::new("t", String::new()),
+            rounds: p50s.iter().copied().map(run).collect(),
+        };
+        // The machine is slow in round 2: both slow down, the ratio holds.
+        let hello = measured(&[0.10, 0.30, 0.11]);
+        let route = measured(&[0.20, 0.60, 0.21]);
+        let ratios = route.ratios(&hello, |r| r.p50_ms);
+        assert_eq!(ratios.len(), 3);
+        assert!((median(ratios) - 2.0).abs() < 1e-9);
+    }
+
+    #[test]
+    fn the_median_of_an_even_count_is_the_mean_of_the_middle_two() {
+        assert_eq!(median(vec![4.0, 1.0, 3.0, 2.0]), 2.5);
+        assert_eq!(median(vec![3.0, 1.0, 2.0]), 2.0);
+        assert_eq!(median(Vec::new()), 0.0);
     }
 
     #[test]
