@@ -5,6 +5,7 @@
 use crate::channel::Channel;
 use crate::schedule::{Calendar, Closure, Holiday, Week, parse_closures, parse_holidays};
 use api_conventions::Problem;
+use jiff::Timestamp;
 use jiff::tz::TimeZone;
 use serde_json::json;
 
@@ -48,11 +49,12 @@ fn malformed(variable: &str, why: impl std::fmt::Display) -> Problem {
 }
 
 impl Config {
-    /// Reads and checks the variables; `get` returns a variable's value, `None` when unset.
-    pub fn load(get: impl Fn(&str) -> Option<String>) -> Result<Self, Problem> {
+    /// Reads and checks the variables; `get` returns a variable's value,
+    /// `None` when unset. The time zone is good for `now` and after.
+    pub fn load(get: impl Fn(&str) -> Option<String>, now: Timestamp) -> Result<Self, Problem> {
         let text = |name: &str| get(name).unwrap_or_default();
         let tz_name = text("timezone").trim().to_string();
-        let tz = TimeZone::get(&tz_name).map_err(|_| {
+        let tz = crate::zones::by_name(&tz_name, now).map_err(|_| {
             malformed(
                 "timezone",
                 format!("{tz_name:?} is not an IANA time zone like Europe/Amsterdam"),
@@ -159,7 +161,11 @@ fn channel_hours(channel: Channel, team: &str, by_language: &str) -> Result<Chan
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
-    use jiff::Timestamp;
+
+    /// Loads the variables `get` gives, as of the tests' week (November 2026).
+    pub fn load(get: impl Fn(&str) -> Option<String>) -> Result<Config, Problem> {
+        Config::load(get, "2026-11-23T00:00:00Z".parse().unwrap())
+    }
 
     /// The defaults of `spin.toml`.
     pub fn defaults(name: &str) -> Option<String> {
@@ -186,7 +192,7 @@ pub(crate) mod tests {
 
     #[test]
     fn the_defaults_load() {
-        let config = Config::load(defaults).unwrap();
+        let config = load(defaults).unwrap();
         assert_eq!(config.tz_name, "Europe/Amsterdam");
         assert!(!config.presence_required);
         assert!(
@@ -225,7 +231,7 @@ pub(crate) mod tests {
             ("closures", "2026-12-24 morning", "not a time range"),
             ("presence_required", "yes", "neither true nor false"),
         ] {
-            let problem = Config::load(with(name, value)).unwrap_err();
+            let problem = load(with(name, value)).unwrap_err();
             assert_eq!(problem.status, 500, "{name}");
             assert_eq!(problem.extensions["variable"], name);
             assert!(
@@ -238,7 +244,7 @@ pub(crate) mod tests {
 
     #[test]
     fn a_language_with_its_own_hours_uses_them_and_the_others_the_team_hours() {
-        let config = Config::load(with(
+        let config = load(with(
             "chat_hours_by_language",
             "zh, pl: mon-fri 02:00-10:00",
         ))
@@ -271,7 +277,7 @@ pub(crate) mod tests {
 
     #[test]
     fn a_closure_of_one_channel_leaves_the_other_open() {
-        let config = Config::load(with("closures", "phone 2026-11-23 09:00-12:00")).unwrap();
+        let config = load(with("closures", "phone 2026-11-23 09:00-12:00")).unwrap();
         let ten: Timestamp = "2026-11-23T09:00:00Z".parse().unwrap();
         assert!(
             config

@@ -11,6 +11,7 @@ pub mod presence;
 pub mod recommend;
 pub mod schedule;
 pub mod texts;
+pub mod zones;
 
 use api_conventions::{ApiResult, Problem, allowed_method, header, into_spin, unix_now, variable};
 use key_value::{KeyValue, StoreError};
@@ -40,7 +41,8 @@ fn route(req: &Request) -> ApiResult {
     let presence = LazyStore::new(presence::STORE);
     match (allowed, method) {
         (["GET"], _) => {
-            let config = config::Config::load(variable)?;
+            let at = jiff::Timestamp::from_second(now).unwrap_or_default();
+            let config = config::Config::load(variable, at)?;
             let stores = Stores {
                 marketplace: LazyStore::new(marketplace::STORE),
                 conversations: LazyStore::new(conversations::STORE),

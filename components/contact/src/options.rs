@@ -187,10 +187,12 @@ pub fn contact_options(
     accept_language: Option<&str>,
     now: i64,
 ) -> ApiResult {
+    let at = Timestamp::from_second(now)
+        .map_err(|_| Problem::new(500, "Internal Server Error", "The clock is out of range."))?;
     let query = parse_query(raw_query)?;
     let tz_name = query.tz.clone().unwrap_or_else(|| config.tz_name.clone());
     let tz = match &query.tz {
-        Some(name) => TimeZone::get(name).map_err(|_| {
+        Some(name) => crate::zones::by_name(name, at).map_err(|_| {
             let shown: String = name.chars().take(64).collect();
             Problem::invalid_field("tz", format!("`{shown}` is not an IANA time zone; send one like Europe/Rome or America/New_York."))
         })?,
@@ -219,11 +221,11 @@ pub fn contact_options(
         conversation.as_ref().and_then(|c| c.order_id.as_ref()),
     ) {
         (Some(id), _) => Some(
-            marketplace::order_facts(&stores.marketplace, caller, id)?
+            marketplace::order_for(&stores.marketplace, caller, id)?
                 .ok_or_else(Problem::not_found)?,
         ),
         // The conversation's order may since have become invisible; it then just does not count.
-        (None, Some(id)) => marketplace::order_facts(&stores.marketplace, caller, id)?,
+        (None, Some(id)) => marketplace::order_for(&stores.marketplace, caller, id)?,
         (None, None) => None,
     };
     let topic = topic.map(str::to_string).or_else(|| {
@@ -236,10 +238,8 @@ pub fn contact_options(
     let message_seller_first = situation != Situation::Urgent
         && order
             .as_ref()
-            .is_some_and(|f| f.order.buyer_id == caller.id && f.order.seller_first(now));
+            .is_some_and(|o| o.buyer_id == caller.id && o.seller_first(now));
 
-    let at = Timestamp::from_second(now)
-        .map_err(|_| Problem::new(500, "Internal Server Error", "The clock is out of range."))?;
     let agents = if config.presence_required {
         Some(presence::online(&stores.presence, now)?)
     } else {
@@ -316,7 +316,7 @@ pub fn contact_options(
         not_offered,
         situation: situation.as_str(),
         topic,
-        order_id: order.map(|f| f.order.id),
+        order_id: order.map(|o| o.id),
         lang: lang.code,
         lang_unsupported: lang.unsupported,
         region: config.region.clone(),
@@ -330,7 +330,7 @@ pub fn contact_options(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::tests::defaults;
+    use crate::config::tests::{defaults, load};
     use key_value::MemoryStore;
     use serde_json::Value;
     use sessions::Role;
@@ -407,7 +407,7 @@ mod tests {
 
     #[test]
     fn bad_tz_and_topic_are_400_naming_them() {
-        let config = Config::load(defaults).unwrap();
+        let config = load(defaults).unwrap();
         let err = ask(
             &stores(),
             &config,
@@ -429,7 +429,7 @@ mod tests {
 
     #[test]
     fn unknown_orders_and_conversations_are_404() {
-        let config = Config::load(defaults).unwrap();
+        let config = load(defaults).unwrap();
         for query in [
             "order_id=ord-NOPE",
             "conversation_id=c-0123456789abcdef0123456789abcdef",
@@ -447,7 +447,7 @@ mod tests {
 
     #[test]
     fn inside_hours_every_channel_is_open_and_a_general_question_gets_email() {
-        let config = Config::load(defaults).unwrap();
+        let config = load(defaults).unwrap();
         let body = ask(&stores(), &config, &anna(), "", monday_ten()).unwrap();
         assert_eq!(body["recommended"], "email");
         assert_eq!(body["lang"], "it");
@@ -466,7 +466,7 @@ mod tests {
 
     #[test]
     fn at_night_live_channels_say_when_they_open_in_the_callers_time_zone() {
-        let config = Config::load(defaults).unwrap();
+        let config = load(defaults).unwrap();
         let night = monday_ten() + 12 * 3600; // 22:00 in Amsterdam
         let body = ask(
             &stores(),
@@ -496,7 +496,7 @@ mod tests {
 
     #[test]
     fn chinese_and_polish_are_never_offered_phone_and_are_told_why() {
-        let config = Config::load(defaults).unwrap();
+        let config = load(defaults).unwrap();
         for lang in ["zh", "pl"] {
             let body = ask(
                 &stores(),
@@ -518,7 +518,7 @@ mod tests {
 
     #[test]
     fn a_buyer_within_the_sellers_reply_window_is_told_to_message_the_seller_first() {
-        let (config, stores) = (Config::load(defaults).unwrap(), stores());
+        let (config, stores) = (load(defaults).unwrap(), stores());
         marketplace::writer::ensure_seeded(&stores.marketplace, monday_ten()).unwrap();
         // Shipped, and Anna has not written to the seller yet.
         let body = ask(
@@ -581,7 +581,7 @@ mod tests {
 
     #[test]
     fn with_presence_required_chat_opens_only_for_the_languages_of_online_agents() {
-        let config = Config::load(|n: &str| {
+        let config = load(|n: &str| {
             if n == "presence_required" {
                 Some("true".into())
             } else {
