@@ -3,7 +3,7 @@
 
 use crate::analysis::analyze;
 use crate::article::{Article, LANGUAGES, check, parse};
-use crate::search::{Doc, Index, Posting, Section, SynonymTerms, Term};
+use crate::search::{Doc, Index, Posting, Section, SynonymTerms, Term, tf_weight};
 use crate::synonyms::synonym_terms;
 use std::collections::BTreeMap;
 use std::fmt::Write;
@@ -65,8 +65,11 @@ pub fn index(articles: &[Article]) -> Index {
     let mut topics: Vec<&str> = articles.iter().map(|a| a.id.as_str()).collect();
     topics.sort_unstable();
     topics.dedup();
-    // Per term: its head postings and its body postings.
-    let mut postings: BTreeMap<String, (Vec<Posting>, Vec<Posting>)> = BTreeMap::new();
+    // Per term: its head postings and its body postings, as (document, tf)
+    // until the languages' mean lengths are known.
+    type Counts = Vec<(u32, f32)>;
+    let mut postings: BTreeMap<String, (Counts, Counts)> = BTreeMap::new();
+    let mut lengths = Vec::new();
     let mut docs = Vec::new();
     let mut totals = [(0u32, 0.0f32, 0.0f32); 9];
     for (number, article) in articles.iter().enumerate() {
@@ -92,16 +95,16 @@ pub fn index(articles: &[Article]) -> Index {
         let len: f32 = body.values().sum();
         let doc = number as u32;
         for (term, tf) in head {
-            postings.entry(format!("{}:{term}", article.lang)).or_default().0.push(Posting { doc, tf });
+            postings.entry(format!("{}:{term}", article.lang)).or_default().0.push((doc, tf));
         }
         for (term, tf) in body {
-            postings.entry(format!("{}:{term}", article.lang)).or_default().1.push(Posting { doc, tf });
+            postings.entry(format!("{}:{term}", article.lang)).or_default().1.push((doc, tf));
         }
-        if let Some(slot) = LANGUAGES.iter().position(|l| *l == article.lang) {
-            totals[slot].0 += 1;
-            totals[slot].1 += head_len;
-            totals[slot].2 += len;
-        }
+        let slot = LANGUAGES.iter().position(|l| *l == article.lang).unwrap_or(0);
+        totals[slot].0 += 1;
+        totals[slot].1 += head_len;
+        totals[slot].2 += len;
+        lengths.push((slot, head_len, len));
         let topic = topics.binary_search(&article.id.as_str()).unwrap_or(0) as u32;
         let sections = article
             .sections
@@ -119,13 +122,30 @@ pub fn index(articles: &[Article]) -> Index {
             lang: leak_str(&article.lang),
             title: leak_str(&article.title),
             updated: leak_str(&article.updated),
-            head_len,
-            len,
             intro: leak_str(&article.intro),
             sections: leak(sections),
         });
     }
-    let terms = postings.into_iter().map(|(key, (head, body))| Term { key: leak_str(&key), head: leak(head), body: leak(body) }).collect();
+    let mean = |n: u32, total: f32| if n == 0 { 0.0 } else { total / n as f32 };
+    let avg_head_len = totals.map(|(n, len, _)| mean(n, len));
+    let avg_len = totals.map(|(n, _, len)| mean(n, len));
+    let weigh_postings = |postings: Vec<(u32, f32)>, is_head: bool| -> &'static [Posting] {
+        leak(
+            postings
+                .into_iter()
+                .map(|(doc, tf)| {
+                    let (slot, head_len, len) = lengths[doc as usize];
+                    let weight =
+                        if is_head { tf_weight(tf, head_len, avg_head_len[slot]) } else { tf_weight(tf, len, avg_len[slot]) };
+                    Posting { doc, weight }
+                })
+                .collect(),
+        )
+    };
+    let terms = postings
+        .into_iter()
+        .map(|(key, (head, body))| Term { key: leak_str(&key), head: weigh_postings(head, true), body: weigh_postings(body, false) })
+        .collect();
     // Languages in byte order, each's words sorted: the whole table is sorted by key.
     let mut languages = LANGUAGES.to_vec();
     languages.sort_unstable();
@@ -144,8 +164,6 @@ pub fn index(articles: &[Article]) -> Index {
         terms: leak(terms),
         synonyms: leak(synonyms),
         docs_per_lang: totals.map(|(n, _, _)| n),
-        avg_head_len: totals.map(|(n, len, _)| if n == 0 { 0.0 } else { len / n as f32 }),
-        avg_len: totals.map(|(n, _, len)| if n == 0 { 0.0 } else { len / n as f32 }),
     }
 }
 
@@ -158,8 +176,8 @@ pub fn to_rust(index: &Index) -> String {
     for doc in index.docs {
         let _ = write!(
             out,
-            "        knowledge_base::search::Doc {{ topic: {}, lang: {:?}, title: {:?}, updated: {:?}, head_len: {:?}, len: {:?}, intro: {:?}, sections: &[",
-            doc.topic, doc.lang, doc.title, doc.updated, doc.head_len, doc.len, doc.intro
+            "        knowledge_base::search::Doc {{ topic: {}, lang: {:?}, title: {:?}, updated: {:?}, intro: {:?}, sections: &[",
+            doc.topic, doc.lang, doc.title, doc.updated, doc.intro
         );
         for section in doc.sections {
             let _ = write!(
@@ -188,14 +206,14 @@ pub fn to_rust(index: &Index) -> String {
     }
     let _ = writeln!(
         out,
-        "    ],\n    docs_per_lang: {:?},\n    avg_head_len: {:?},\n    avg_len: {:?},\n}};",
-        index.docs_per_lang, index.avg_head_len, index.avg_len
+        "    ],\n    docs_per_lang: {:?},\n}};",
+        index.docs_per_lang
     );
     out
 }
 
 fn write_postings(out: &mut String, postings: &[Posting]) {
     for p in postings {
-        let _ = write!(out, "knowledge_base::search::Posting {{ doc: {}, tf: {:?} }}, ", p.doc, p.tf);
+        let _ = write!(out, "knowledge_base::search::Posting {{ doc: {}, weight: {:?} }}, ", p.doc, p.weight);
     }
 }

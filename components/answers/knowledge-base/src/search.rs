@@ -14,8 +14,8 @@ use crate::analysis::{analyze, fold, normalise, stemmer};
 use crate::article::LANGUAGES;
 
 /// BM25's usual constants.
-const K1: f32 = 1.2;
-const B: f32 = 0.75;
+pub(crate) const K1: f32 = 1.2;
+pub(crate) const B: f32 = 0.75;
 
 /// How much more a match in the head counts than one in the body.
 const HEAD_WEIGHT: f32 = 3.0;
@@ -36,11 +36,8 @@ pub struct Index {
     pub terms: &'static [Term],
     /// Sorted by `key`, `<lang>:<word>`.
     pub synonyms: &'static [SynonymTerms],
-    /// Per language, in [`LANGUAGES`] order: how many documents, the mean
-    /// length of their heads and of their bodies.
+    /// Per language, in [`LANGUAGES`] order: how many documents.
     pub docs_per_lang: [u32; 9],
-    pub avg_head_len: [f32; 9],
-    pub avg_len: [f32; 9],
 }
 
 /// One article.
@@ -50,9 +47,6 @@ pub struct Doc {
     pub lang: &'static str,
     pub title: &'static str,
     pub updated: &'static str,
-    /// Lengths in (weighted) terms, for BM25's length normalisation.
-    pub head_len: f32,
-    pub len: f32,
     pub intro: &'static str,
     pub sections: &'static [Section],
 }
@@ -90,11 +84,19 @@ pub struct SynonymTerms {
     pub terms: &'static [&'static str],
 }
 
-/// A document containing a term, and how often, fields weighted.
+/// A document containing a term, and how much the term weighs in it: its
+/// count (fields weighted), saturated and normalised by the field's length
+/// as BM25 does ([`tf_weight`]). Computed when the index is built.
 #[derive(Debug)]
 pub struct Posting {
     pub doc: u32,
-    pub tf: f32,
+    pub weight: f32,
+}
+
+/// BM25's term-frequency part: `tf` occurrences in a field `len` terms long,
+/// where that field is `avg_len` long on average in the document's language.
+pub fn tf_weight(tf: f32, len: f32, avg_len: f32) -> f32 {
+    tf * (K1 + 1.0) / (tf + K1 * (1.0 - B + B * len / avg_len.max(1.0)))
 }
 
 /// A topic and how well it matches.
@@ -104,10 +106,15 @@ pub struct Hit {
     pub score: f32,
 }
 
+/// How many hits a search returns: the best, and the next few to compare
+/// it with. Sorting every topic that matched a word was the biggest cost
+/// of a search in a large knowledge base.
+pub const MAX_HITS: usize = 5;
+
 /// What a search found.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Found {
-    /// Best first; only topics that matched at all.
+    /// Best first; at most [`MAX_HITS`], only topics that matched at all.
     pub hits: Vec<Hit>,
     /// 0.0 to 1.0: how much of the question the best topic explains, and by
     /// how far it beats the next.
@@ -161,11 +168,11 @@ impl Index {
         docs.binary_search_by(|d| (d.topic, d.lang).cmp(&(topic, lang))).ok().map(|i| &docs[i])
     }
 
-    /// The question's words as groups of index terms in `lang`.
-    fn groups(&self, lang: &str, question: &str, with_misspellings: bool) -> Vec<Group> {
+    /// The question's words (see [`words_and_terms`]) as groups of index terms in `lang`.
+    fn groups(&self, lang: &str, words: Vec<(String, String)>, with_misspellings: bool) -> Vec<Group> {
         let stem = stemmer(lang);
         let mut groups = Vec::new();
-        for (word, term) in words_and_terms(lang, question) {
+        for (word, term) in words {
             let mut alternatives: Vec<(&'static Term, f32)> = Vec::new();
             fn add(alternatives: &mut Vec<(&'static Term, f32)>, t: &'static Term, weight: f32) {
                 if !alternatives.iter().any(|(known, _)| std::ptr::eq(*known, t)) {
@@ -227,24 +234,18 @@ impl Index {
         let mut per_term_touched: Vec<u32> = Vec::new();
         for group in groups {
             for (term, weight) in &group.alternatives {
-                let fields = [
-                    (term.head, HEAD_WEIGHT, self.avg_head_len[slot], true),
-                    (term.body, 1.0, self.avg_len[slot], false),
-                ];
-                for (postings, field_weight, avg, is_head) in fields {
+                for (postings, field_weight) in [(term.head, HEAD_WEIGHT), (term.body, 1.0)] {
                     let df = postings.len() as f32;
                     let idf = (1.0 + (n - df + 0.5) / (df + 0.5)).ln();
+                    let factor = weight * field_weight * idf;
                     for posting in postings {
-                        let (Some(doc), Some(sum)) = (self.docs.get(posting.doc as usize), per_term.get_mut(posting.doc as usize))
-                        else {
+                        let Some(sum) = per_term.get_mut(posting.doc as usize) else {
                             continue;
                         };
-                        let len = if is_head { doc.head_len } else { doc.len };
-                        let norm = posting.tf * (K1 + 1.0) / (posting.tf + K1 * (1.0 - B + B * len / avg.max(1.0)));
                         if *sum == 0.0 {
                             per_term_touched.push(posting.doc);
                         }
-                        *sum += weight * field_weight * idf * norm;
+                        *sum += factor * posting.weight;
                     }
                 }
                 // A word counts once per document: its best form.
@@ -266,9 +267,9 @@ impl Index {
         }
     }
 
-    /// How many of the question's words this language's index knows as they are.
-    fn known_words(&self, lang: &str, question: &str) -> usize {
-        words_and_terms(lang, question).iter().filter(|(_, term)| self.term(lang, term).is_some()).count()
+    /// How many of `words` (see [`words_and_terms`]) this language's index knows as they are.
+    fn known_words(&self, lang: &str, words: &[(String, String)]) -> usize {
+        words.iter().filter(|(_, term)| self.term(lang, term).is_some()).count()
     }
 
     /// The topics that answer `question`, asked in `lang`. Buyers mix
@@ -276,7 +277,7 @@ impl Index {
     /// words, that language's evidence is added to `lang`'s.
     pub fn search(&self, question: &str, lang: &str) -> Found {
         let mut scores = vec![0.0f32; self.topics.len()];
-        let own_groups = self.groups(lang, question, true);
+        let own_groups = self.groups(lang, words_and_terms(lang, question), true);
         self.score(lang, &own_groups, &mut scores);
 
         // Only a question with words its language does not know may be mixed.
@@ -290,24 +291,30 @@ impl Index {
             let other = LANGUAGES
                 .iter()
                 .filter(|l| **l != lang)
-                .filter(|l| unknown.iter().any(|word| self.known_words(l, word) > 0))
-                .map(|l| (self.known_words(l, question), *l))
-                .filter(|(known, _)| *known > own_known)
-                .max_by_key(|(known, _)| *known);
-            if let Some((_, other_lang)) = other {
-                let groups = self.groups(other_lang, question, false);
+                .filter(|l| unknown.iter().any(|word| self.known_words(l, &words_and_terms(l, word)) > 0))
+                .map(|l| {
+                    let words = words_and_terms(l, question);
+                    (self.known_words(l, &words), *l, words)
+                })
+                .filter(|(known, _, _)| *known > own_known)
+                .max_by_key(|(known, _, _)| *known);
+            if let Some((_, other_lang, words)) = other {
+                let groups = self.groups(other_lang, words, false);
                 self.score(other_lang, &groups, &mut scores);
                 explained = explained.max(explained_share(&groups));
             }
         }
 
-        let mut hits: Vec<Hit> = scores
-            .iter()
-            .enumerate()
-            .filter(|(_, s)| **s > 0.0)
-            .filter_map(|(i, s)| Some(Hit { topic: self.topics.get(i)?, score: *s }))
-            .collect();
-        hits.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.topic.cmp(b.topic)));
+        // Topics are sorted, so their positions break ties as their names would.
+        let mut matched: Vec<(f32, usize)> = scores.iter().enumerate().filter(|(_, s)| **s > 0.0).map(|(i, s)| (*s, i)).collect();
+        let best_first = |a: &(f32, usize), b: &(f32, usize)| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1));
+        if matched.len() > MAX_HITS {
+            matched.select_nth_unstable_by(MAX_HITS - 1, best_first);
+            matched.truncate(MAX_HITS);
+        }
+        matched.sort_by(best_first);
+        let hits: Vec<Hit> =
+            matched.into_iter().filter_map(|(score, i)| Some(Hit { topic: self.topics.get(i)?, score })).collect();
         let confidence = match hits.as_slice() {
             [] => 0.0,
             [_] => explained,
@@ -377,6 +384,22 @@ pub fn edit_distance(a: &str, b: &str) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_search_returns_the_best_few_hits_best_first() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../..");
+        let articles = crate::build::load(&root.join("kb")).unwrap();
+        let index = crate::build::index(&articles);
+        // Words of many articles: far more topics match than are returned.
+        let found = index.search("order seller refund payment parcel account return message", "en");
+        assert_eq!(found.hits.len(), MAX_HITS);
+        for pair in found.hits.windows(2) {
+            assert!(pair[0].score >= pair[1].score, "{:?}", found.hits);
+        }
+        // The same question with fewer words can only match fewer topics, never more hits than that.
+        let narrow = index.search("parcel", "en");
+        assert!(!narrow.hits.is_empty() && narrow.hits.len() <= MAX_HITS);
+    }
 
     #[test]
     fn edit_distance_counts_swaps_as_one() {
