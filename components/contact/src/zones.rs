@@ -4,8 +4,9 @@
 //! days ahead, and for those most zones are their POSIX rule (`EST5EDT,
 //! M3.2.0,M11.1.0`), which the build script proved gives the same
 //! transitions from 2025 to 2070. Other zones (Morocco's, whose Ramadan
-//! changes are listed year by year), and any instant before the rules apply,
-//! get the whole zone from jiff's bundled database.
+//! changes are listed year by year, and the few whose listed changes after
+//! 2025 differ from their rule), and any instant before the rules apply, get
+//! the whole zone from jiff's bundled database.
 
 use jiff::Timestamp;
 use jiff::tz::TimeZone;
