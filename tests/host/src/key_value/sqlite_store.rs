@@ -32,10 +32,6 @@ pub fn open_database(path: Option<&Path>) -> Result<SharedConnection> {
             // Checkpoints (copying the WAL into the database, with its
             // fsyncs) run on a thread of their own: a request never waits for one.
             conn.pragma_update(None, "wal_autocheckpoint", 0)?;
-            // A burst of writes can outrun the checkpoints and grow the WAL
-            // file; once checkpointed, it is cut back to this instead of
-            // keeping its largest size on disk for good.
-            conn.pragma_update(None, "journal_size_limit", WAL_SIZE_LIMIT)?;
             conn
         }
         None => Connection::open_in_memory()?,
@@ -52,9 +48,6 @@ pub fn open_database(path: Option<&Path>) -> Result<SharedConnection> {
     }
     Ok(shared)
 }
-
-/// The size, in bytes, the WAL file is cut back to once checkpointed.
-const WAL_SIZE_LIMIT: i64 = 64 << 20;
 
 /// How long a writer waits for another process's lock.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
@@ -208,37 +201,6 @@ mod tests {
             tokio::time::sleep(CHECKPOINT_EVERY).await;
         }
         assert!(file_size() >= 200 * 1024, "the database file holds {} bytes", file_size());
-        drop(store);
-        std::fs::remove_dir_all(dir).ok();
-    }
-
-    #[tokio::test]
-    async fn a_wal_grown_by_a_burst_is_cut_back_once_checkpointed() {
-        let dir = std::env::temp_dir().join(format!("kv-wal-limit-{}", std::process::id()));
-        let path = dir.join("kv.db");
-        let wal = dir.join("kv.db-wal");
-        let store = SqliteStore::new(open_database(Some(&path)).unwrap(), "s");
-        store.set("first", b"v").await.unwrap();
-        // A reader holding its snapshot keeps the WAL from starting over: the burst grows it.
-        let reader = Connection::open(&path).unwrap();
-        reader.execute_batch("BEGIN; SELECT count(*) FROM spin_key_value;").unwrap();
-        let wal_size = || std::fs::metadata(&wal).map(|m| m.len()).unwrap_or(0);
-        for i in 0..80 {
-            store.set(&format!("big{i}"), &vec![i as u8; 1 << 20]).await.unwrap();
-        }
-        assert!(wal_size() > WAL_SIZE_LIMIT as u64, "the burst left a WAL of {} bytes", wal_size());
-        reader.execute_batch("COMMIT").unwrap();
-        drop(reader);
-        // Once the checkpointer has copied it all, the next write (one that
-        // changes something) starts the WAL over and cuts it.
-        let deadline = std::time::Instant::now() + Duration::from_secs(10);
-        let mut writes = 0u32;
-        while wal_size() > WAL_SIZE_LIMIT as u64 && std::time::Instant::now() < deadline {
-            tokio::time::sleep(CHECKPOINT_EVERY).await;
-            writes += 1;
-            store.set("after", &writes.to_le_bytes()).await.unwrap();
-        }
-        assert!(wal_size() <= WAL_SIZE_LIMIT as u64, "the WAL still holds {} bytes", wal_size());
         drop(store);
         std::fs::remove_dir_all(dir).ok();
     }
