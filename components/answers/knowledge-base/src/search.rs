@@ -14,8 +14,8 @@ use crate::analysis::{analyze, fold, normalise, stemmer};
 use crate::article::LANGUAGES;
 
 /// BM25's usual constants.
-pub(crate) const K1: f32 = 1.2;
-pub(crate) const B: f32 = 0.75;
+const K1: f32 = 1.2;
+const B: f32 = 0.75;
 
 /// How much more a match in the head counts than one in the body.
 const HEAD_WEIGHT: f32 = 3.0;
@@ -396,7 +396,7 @@ mod tests {
         for pair in found.hits.windows(2) {
             assert!(pair[0].score >= pair[1].score, "{:?}", found.hits);
         }
-        // The same question with fewer words can only match fewer topics, never more hits than that.
+        // A narrow question still gets its hits, never more than the bound.
         let narrow = index.search("parcel", "en");
         assert!(!narrow.hits.is_empty() && narrow.hits.len() <= MAX_HITS);
     }
