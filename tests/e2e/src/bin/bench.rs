@@ -99,7 +99,6 @@ fn targets(s: &Servers) -> Vec<Target> {
         Target::new("GET /api/orders", s.real.url("/api/orders")).bearer(&s.token),
         // Anna's shipped order: the detail joins the item and both parties.
         Target::new("GET /api/orders/{id}", s.real.url("/api/orders/ord-T5WQ2")).bearer(&s.token),
-        // The order question's options: schedules, the order and the seller's reply window.
         // A general question, then one about an order: retrieval, the order's facts, a conversation written.
         Target::new("POST /api/answers", s.real.url("/api/answers"))
             .bearer(&s.token)
@@ -107,23 +106,22 @@ fn targets(s: &Servers) -> Vec<Target> {
         Target::new("POST /api/answers (order)", s.real.url("/api/answers"))
             .bearer(&s.token)
             .post_json(serde_json::json!({"question": "dov'è il mio pacco?", "order_id": "ord-T5WQ2"})),
+    ];
+    targets.extend(s.scaled_kb.as_ref().map(|(scaled_kb, token)| {
+        Target::new(&scaled_kb_target(), scaled_kb.url("/api/answers"))
+            .bearer(token)
+            .post_json(serde_json::json!({"question": "il pacco non è arrivato, cosa faccio?"}))
+    }));
+    targets.extend([
         // A case opened (contact asked by service chaining, idempotency key reserved), and a message added.
         Target::new("POST /api/cases", s.real.url("/api/cases")).bearer(&s.token).script(OPEN_CASE_LUA),
         Target::new("POST /api/cases/{id}/messages", s.real.url(&format!("/api/cases/{}/messages", s.case_id)))
             .bearer(&s.token)
             .post_json(serde_json::json!({"body": "Any news about my question?"})),
+        // The order question's options: schedules, the order and the seller's reply window.
         Target::new("GET /api/contact-options", s.real.url("/api/contact-options?order_id=ord-T5WQ2&topic=item-not-received&tz=America/New_York"))
             .bearer(&s.token),
-    ];
-    if let Some((scaled_kb, token)) = &s.scaled_kb {
-        let after_answers = targets.iter().rposition(|t| t.name.starts_with("POST /api/answers")).map_or(targets.len(), |i| i + 1);
-        targets.insert(
-            after_answers,
-            Target::new(&scaled_kb_target(), scaled_kb.url("/api/answers"))
-                .bearer(token)
-                .post_json(serde_json::json!({"question": "il pacco non è arrivato, cosa faccio?"})),
-        );
-    }
+    ]);
     targets
 }
 
@@ -213,9 +211,7 @@ impl Args {
             || target == HOST_HELLO
             || self.only.as_deref().is_none_or(|text| target.contains(text))
     }
-}
 
-impl Args {
     fn parse() -> Result<Self> {
         let mut load = Load {
             seconds: 5,
