@@ -43,6 +43,11 @@ impl Channel {
     pub fn parse(text: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|c| c.as_str() == text)
     }
+
+    /// Chat and phone: someone waits on the line, so their open cases are counted.
+    pub fn is_live(self) -> bool {
+        self != Channel::Email
+    }
 }
 
 /// Where a case is in its life. Open, in review and the two waiting states
@@ -271,7 +276,9 @@ pub fn is_plausible_id(id: &str) -> bool {
             .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'-')
 }
 
-/// How many cases by `channel` (`email`, `chat`, `phone`) are open (not resolved or closed).
+/// How many cases by the live `channel` (`chat`, `phone`) are open (not
+/// resolved or closed): what `contact` estimates the wait from. Email cases
+/// are not counted (nobody waits on the line), so for `email` this is 0.
 pub fn open_cases(store: &impl KeyValue, channel: &str) -> Result<u64, StoreError> {
     match store.get(&open_count_key(channel))? {
         None => Ok(0),
