@@ -9,6 +9,7 @@ pub mod api;
 pub mod generate;
 pub mod grounding;
 pub mod phrases;
+pub mod report;
 #[cfg(test)]
 mod tests;
 
@@ -21,6 +22,7 @@ include!(concat!(env!("OUT_DIR"), "/kb_index.rs"));
 
 enum RouteId<'a> {
     Ask,
+    Report,
     Conversation(&'a str),
     Feedback(&'a str),
     Unknown,
@@ -34,6 +36,7 @@ fn route_of(path_info: &str) -> RouteId<'_> {
         .collect();
     match segments.as_slice() {
         [] => RouteId::Ask,
+        ["report"] => RouteId::Report,
         [id] => RouteId::Conversation(id),
         [id, "feedback"] => RouteId::Feedback(id),
         _ => RouteId::Unknown,
@@ -87,7 +90,7 @@ fn route(req: &Request) -> ApiResult {
     let route = route_of(header(req, "spin-path-info").unwrap_or(""));
     let allowed: &[&str] = match route {
         RouteId::Ask | RouteId::Feedback(_) => &["POST"],
-        RouteId::Conversation(_) => &["GET"],
+        RouteId::Conversation(_) | RouteId::Report => &["GET"],
         RouteId::Unknown => return Err(Problem::not_found()),
     };
     allowed_method(req, allowed)?;
@@ -120,6 +123,13 @@ fn route(req: &Request) -> ApiResult {
         (RouteId::Feedback(id), Some(caller)) => {
             api::feedback(&conversations_store, caller, id, req.body())
         }
+        (RouteId::Report, Some(caller)) => report::report(
+            &conversations_store,
+            || conversations_store.get_keys().map_err(|e| key_value::StoreError(e.to_string())),
+            caller,
+            req.query(),
+            unix_now(),
+        ),
         _ => Err(Problem::not_found()),
     }
 }

@@ -332,6 +332,37 @@ pub fn header<'a>(req: &'a spin_sdk::http::Request, name: &str) -> Option<&'a st
     req.header(name).and_then(|v| v.as_str())
 }
 
+/// `name=value` pairs of a raw query; a repeated name is a `400`.
+pub fn query_pairs<'a>(raw: &'a str, known: &[&str]) -> Result<Vec<(&'a str, &'a str)>, Problem> {
+    let mut pairs: Vec<(&str, &str)> = Vec::new();
+    for pair in raw.split('&').filter(|p| !p.is_empty()) {
+        let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
+        if !known.contains(&name) {
+            continue;
+        }
+        if pairs.iter().any(|(n, _)| *n == name) {
+            return Err(Problem::invalid_field(name, format!("Give `{name}` once.")));
+        }
+        pairs.push((name, value));
+    }
+    Ok(pairs)
+}
+
+pub fn number_param<T: std::str::FromStr + PartialOrd>(
+    name: &str,
+    value: &str,
+    min: T,
+    max: T,
+) -> Result<T, Problem> {
+    value
+        .parse::<T>()
+        .ok()
+        .filter(|n| *n >= min && *n <= max)
+        .ok_or_else(|| {
+            Problem::invalid_field(name, format!("`{name}` must be a whole number in range."))
+        })
+}
+
 /// The segments of a route's `spin-path-info`: `""` has none, `"/a/b"` is
 /// `["a", "b"]`, and a trailing slash leaves an empty last segment, which no
 /// route matches.

@@ -6,7 +6,7 @@
 //! asking for what only agents may do (change the status, resolve) is told
 //! `403`: they know the case exists, so nothing leaks.
 
-use api_conventions::{ApiResponse, ApiResult, Problem, parse_json};
+use api_conventions::{ApiResponse, ApiResult, Problem, number_param, parse_json, query_pairs};
 use case_records::writer::{self, AtomicKeyValue};
 use case_records::{Callback, Case, Channel, HistoryEntry, Message, PartyRole, Status};
 use key_value::KeyValue;
@@ -90,37 +90,6 @@ fn summary(case: &Case, now: i64) -> Value {
         "updated_at": case.updated_at,
         "age_minutes": (now - case.created_at).max(0) / 60,
     })
-}
-
-/// `name=value` pairs of a raw query; a repeated name is a `400`.
-fn query_pairs<'a>(raw: &'a str, known: &[&str]) -> Result<Vec<(&'a str, &'a str)>, Problem> {
-    let mut pairs: Vec<(&str, &str)> = Vec::new();
-    for pair in raw.split('&').filter(|p| !p.is_empty()) {
-        let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
-        if !known.contains(&name) {
-            continue;
-        }
-        if pairs.iter().any(|(n, _)| *n == name) {
-            return Err(Problem::invalid_field(name, format!("Give `{name}` once.")));
-        }
-        pairs.push((name, value));
-    }
-    Ok(pairs)
-}
-
-fn number_param<T: std::str::FromStr + PartialOrd>(
-    name: &str,
-    value: &str,
-    min: T,
-    max: T,
-) -> Result<T, Problem> {
-    value
-        .parse::<T>()
-        .ok()
-        .filter(|n| *n >= min && *n <= max)
-        .ok_or_else(|| {
-            Problem::invalid_field(name, format!("`{name}` must be a whole number in range."))
-        })
 }
 
 /// `GET /api/cases`: the cases the caller is buyer or seller of, newest first.

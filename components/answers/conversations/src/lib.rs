@@ -92,6 +92,18 @@ pub fn read(store: &impl KeyValue, caller: &User, id: &str) -> Result<Option<Con
     Ok(store.get_json::<Conversation>(&key(id))?.filter(|c| c.user_id == caller.id))
 }
 
+/// The conversations among `keys`, a store's whole key list (Spin's
+/// `Store::get_keys`): what reports read. Other records' keys are skipped.
+pub fn listed<'a>(
+    store: &'a impl KeyValue,
+    keys: &'a [String],
+) -> impl Iterator<Item = Result<Conversation, StoreError>> + 'a {
+    keys.iter()
+        .filter_map(|k| k.strip_prefix("conversation:"))
+        .filter(|id| is_plausible_id(id))
+        .filter_map(move |id| store.get_json::<Conversation>(&key(id)).transpose())
+}
+
 /// Writing conversations: `answers` only.
 #[cfg(feature = "writer")]
 pub mod writer {
@@ -123,6 +135,18 @@ mod tests {
         writer::write(&store, &conversation(id, "u-anna")).unwrap();
         assert_eq!(read(&store, &user("u-anna"), id).unwrap().unwrap().id, id);
         assert_eq!(read(&store, &user("u-marco"), id).unwrap(), None);
+    }
+
+    #[test]
+    fn every_conversation_is_listed_and_nothing_else() {
+        let store = MemoryStore::default();
+        let (a, b) = ("c-0123456789abcdef0123456789abcdef", "c-fedcba9876543210fedcba9876543210");
+        writer::write(&store, &conversation(a, "u-anna")).unwrap();
+        writer::write(&store, &conversation(b, "u-marco")).unwrap();
+        store.set("rate:u-anna", b"3").unwrap();
+        let mut ids: Vec<String> = listed(&store, &store.keys()).map(|c| c.unwrap().id).collect();
+        ids.sort();
+        assert_eq!(ids, [a, b]);
     }
 
     #[test]

@@ -64,6 +64,19 @@ async fn anna_asks_about_her_orders_and_rates_the_answer() {
     let stored = app.get_as(&token, &format!("/api/answers/{id}")).await.json();
     assert_eq!(stored["exchanges"][0]["feedback"], "yes");
     assert_eq!(stored["order_id"], "ord-T5WQ2");
+
+    // The team's report counts the three questions; the one rated helped.
+    let agent = app.sign_in("agent@example.com").await;
+    let report = app.get_as(&agent, "/api/answers/report?days=7").await;
+    assert_eq!(report.status, 200, "{}", report.text);
+    let report = report.json();
+    assert_eq!(report["totals"]["questions"], 3);
+    assert_eq!(report["totals"]["rated"], 1);
+    assert_eq!(report["totals"]["helped_share"], 1.0);
+    let rows = report["rows"].as_array().unwrap();
+    let rated = rows.iter().find(|r| r["rated"] == 1).expect("the rated topic's row");
+    assert_eq!((&rated["topic"], &rated["lang"], &rated["helpful"]), (&shipped["topic"], &json!("it"), &json!(1)));
+    assert_eq!(app.get_as(&token, "/api/answers/report").await.status, 404, "buyers do not see it");
 }
 
 #[tokio::test]

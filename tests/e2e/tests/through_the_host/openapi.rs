@@ -37,6 +37,7 @@ const SERVED: &[(&str, &str)] = &[
     ("POST", "/api/items/{id}/view"),
     // answers
     ("POST", "/api/answers"),
+    ("GET", "/api/answers/report"),
     ("GET", "/api/answers/{conversation_id}"),
     ("POST", "/api/answers/{conversation_id}/feedback"),
     // contact
@@ -429,6 +430,9 @@ async fn every_documented_operation_answers_as_documented_with_the_demo_data() {
         Call::new("GET", "/api/answers/{conversation_id}", format!("/api/answers/{conversation}"), agent, 404),
         Call::new("POST", "/api/answers/{conversation_id}/feedback", format!("/api/answers/{conversation}/feedback"), anna, 204).body(json!({"helpful": true})),
         Call::new("POST", "/api/answers/{conversation_id}/feedback", format!("/api/answers/{conversation}/feedback"), anna, 400).body(json!({"helpful": true, "exchange": 99})),
+        Call::new("GET", "/api/answers/report", "/api/answers/report?days=7", agent, 200),
+        Call::new("GET", "/api/answers/report", "/api/answers/report", anna, 404),
+        Call::new("GET", "/api/answers/report", "/api/answers/report?days=0", agent, 400),
         // contact
         Call::new("GET", "/api/contact-options", "/api/contact-options", anna, 200),
         Call::new("GET", "/api/contact-options", format!("/api/contact-options?conversation_id={conversation}&tz=Europe/Rome"), anna, 200),
