@@ -109,4 +109,5 @@ export const Api = {
   requestCallback: (id, callback) => call('POST', `/api/cases/${enc(id)}/callback`, { body: callback }),
   resolve: (id, resolution) => call('POST', `/api/cases/${enc(id)}/resolution`, { body: resolution }),
   queue: (filters) => call('GET', `/api/agent/queue${query(filters)}`),
+  answersReport: () => call('GET', '/api/answers/report?days=30'),
 };

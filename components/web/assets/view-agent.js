@@ -1,10 +1,11 @@
 // The agents' console: their presence (which opens live channels in the
-// languages they speak), the queue of open cases oldest first, and the
-// resolution form shown on a case.
+// languages they speak), the queue of open cases oldest first, how the
+// answers did (where the help articles need work), and the resolution form
+// shown on a case.
 
 import { Api } from './api.js';
 import { h, replace, field, formError, clearErrors, showFieldError } from './dom.js';
-import { LANGUAGES, t, label, languageName } from './i18n.js';
+import { LANGUAGES, t, label, languageName, lang } from './i18n.js';
 import { session, hasRole, link, title, heading, loading, loadFailed, showError } from './ui.js';
 import { caseSummary } from './view-cases.js';
 
@@ -20,10 +21,11 @@ export async function renderAgent(view) {
   title(t('agent.title'));
   const presenceCard = h('section', { class: 'card', 'aria-labelledby': 'presence-title' }, h('h2', { id: 'presence-title' }, t('presence.title')), loading());
   const queueCard = h('section', { class: 'card', 'aria-labelledby': 'queue-title' }, h('h2', { id: 'queue-title' }, t('queue.title')), loading());
-  replace(view, heading(t('agent.title')), presenceCard, queueCard);
+  const reportCard = h('section', { class: 'card', 'aria-labelledby': 'report-title' }, h('h2', { id: 'report-title' }, t('report.title')), loading());
+  replace(view, heading(t('agent.title')), presenceCard, queueCard, reportCard);
 
   const state = { presence: null, languages: [], filters: { status: '', lang: '', channel: '' }, timer: null };
-  await Promise.all([loadPresence(presenceCard, state), loadQueue(queueCard, state)]);
+  await Promise.all([loadPresence(presenceCard, state), loadQueue(queueCard, state), loadReport(reportCard)]);
   state.timer = setInterval(() => {
     if (state.presence) Api.setPresence({ online: true, languages: state.presence.languages }).catch(() => {});
   }, PRESENCE_REFRESH_MS);
@@ -108,6 +110,41 @@ async function loadQueue(card, state) {
     );
   } catch (err) {
     replace(results, loadFailed(err, () => loadQueue(card, state)));
+  }
+}
+
+/** How the answers did in the last 30 days, per topic and language. */
+async function loadReport(card) {
+  const title = h('h2', { id: 'report-title' }, t('report.title'));
+  try {
+    const report = await Api.answersReport();
+    const percent = new Intl.NumberFormat(lang(), { style: 'percent' });
+    const share = (tally) => (tally.helped_share === null ? '–' : percent.format(tally.helped_share));
+    const totals = report.totals;
+    const column = (key, number) => h('th', { scope: 'col', class: number ? 'number' : null }, t(key));
+    const header = h('tr', {}, column('report.topic'), column('queue.lang'), ['report.questions', 'report.rated', 'report.helped'].map((key) => column(key, true)));
+    const rows = report.rows.map((row) =>
+      h(
+        'tr',
+        {},
+        h('td', {}, row.topic ?? t('report.no_topic')),
+        h('td', {}, languageName(row.lang)),
+        [row.questions, row.rated].map((n) => h('td', { class: 'number' }, String(n))),
+        h('td', { class: 'number' }, share(row)),
+      ),
+    );
+    replace(
+      card,
+      title,
+      totals.questions
+        ? [
+            h('p', { class: 'muted' }, t('report.totals', { questions: totals.questions, rated: totals.rated, helped: share(totals) })),
+            h('table', { id: 'report-table', class: 'report' }, h('thead', {}, header), h('tbody', {}, rows)),
+          ]
+        : h('p', {}, t('report.empty')),
+    );
+  } catch (err) {
+    replace(card, title, loadFailed(err, () => loadReport(card)));
   }
 }
 

@@ -285,6 +285,10 @@ test('the agent goes online, picks the case from the queue and resolves it with 
   await page.locator('#presence-toggle').click();
   await page.getByText(en['presence.online']).waitFor();
   await page.locator(`#queue-list li[data-case="${id}"]`).waitFor();
+  // How the answers did: the question Anna asked before opening her case is counted.
+  await page.locator('#report-table').waitFor();
+  const questions = await page.locator('#report-table tbody td.number:nth-child(3)').allTextContents();
+  assert.ok(questions.reduce((sum, n) => sum + Number(n), 0) >= 1, `the report counts Anna's question: ${questions}`);
   await screen(page, 'agent-01-console');
 
   await page.locator(`#queue-list li[data-case="${id}"] a`).click();
