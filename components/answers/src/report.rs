@@ -8,6 +8,7 @@ use api_conventions::{ApiResponse, ApiResult, Problem, number_param, query_pairs
 use conversations::{Conversation, Exchange, Helpful};
 use key_value::{KeyValue, StoreError};
 use serde::Serialize;
+use serde::ser::{SerializeStruct, Serializer};
 use sessions::{Role, User};
 use std::collections::BTreeMap;
 
@@ -15,7 +16,7 @@ const DEFAULT_DAYS: i64 = 30;
 const MAX_DAYS: i64 = 366;
 
 /// The counts of one topic and language, or of all.
-#[derive(Debug, Default, Clone, Copy, PartialEq, Serialize)]
+#[derive(Debug, Default, Clone, Copy, PartialEq)]
 pub struct Tally {
     pub questions: u64,
     /// Exchanges the asker said helped or did not.
@@ -23,9 +24,6 @@ pub struct Tally {
     pub helpful: u64,
     /// Answers that offered the team (`talk_to_team`).
     pub team_offered: u64,
-    /// `helpful / rated`: the share of rated answers that did without the
-    /// team; `null` while none is rated.
-    pub helped_share: Option<f64>,
 }
 
 impl Tally {
@@ -34,7 +32,25 @@ impl Tally {
         self.rated += u64::from(exchange.feedback.is_some());
         self.helpful += u64::from(exchange.feedback == Some(Helpful::Yes));
         self.team_offered += u64::from(exchange.talk_to_team);
-        self.helped_share = (self.rated > 0).then(|| self.helpful as f64 / self.rated as f64);
+    }
+
+    /// `helpful / rated`: the share of rated answers that did without the
+    /// team; `None` while none is rated.
+    pub fn helped_share(&self) -> Option<f64> {
+        (self.rated > 0).then(|| self.helpful as f64 / self.rated as f64)
+    }
+}
+
+/// The counts, and the share they give (`helped_share`, `null` while none is rated).
+impl Serialize for Tally {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut out = serializer.serialize_struct("Tally", 5)?;
+        out.serialize_field("questions", &self.questions)?;
+        out.serialize_field("rated", &self.rated)?;
+        out.serialize_field("helpful", &self.helpful)?;
+        out.serialize_field("team_offered", &self.team_offered)?;
+        out.serialize_field("helped_share", &self.helped_share())?;
+        out.end()
     }
 }
 
@@ -155,7 +171,7 @@ mod tests {
             .iter()
             .map(|r| {
                 let t = r.tally;
-                (r.topic.as_deref(), r.lang.as_str(), t.questions, t.rated, t.helpful, t.team_offered, t.helped_share)
+                (r.topic.as_deref(), r.lang.as_str(), t.questions, t.rated, t.helpful, t.team_offered, t.helped_share())
             })
             .collect();
         assert_eq!(
@@ -177,7 +193,7 @@ mod tests {
         ])];
         let report = tally(conversations, 150).unwrap();
         assert_eq!(report.totals.questions, 1);
-        assert_eq!(report.totals.helped_share, Some(1.0));
+        assert_eq!(report.totals.helped_share(), Some(1.0));
     }
 
     #[test]

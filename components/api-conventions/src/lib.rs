@@ -348,6 +348,7 @@ pub fn query_pairs<'a>(raw: &'a str, known: &[&str]) -> Result<Vec<(&'a str, &'a
     Ok(pairs)
 }
 
+/// A query parameter's number within `min..=max`; anything else is a `400` naming it.
 pub fn number_param<T: std::str::FromStr + PartialOrd>(
     name: &str,
     value: &str,
