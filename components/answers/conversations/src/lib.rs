@@ -99,9 +99,8 @@ pub fn listed<'a>(
     keys: &'a [String],
 ) -> impl Iterator<Item = Result<Conversation, StoreError>> + 'a {
     keys.iter()
-        .filter_map(|k| k.strip_prefix("conversation:"))
-        .filter(|id| is_plausible_id(id))
-        .filter_map(move |id| store.get_json::<Conversation>(&key(id)).transpose())
+        .filter(|k| k.strip_prefix("conversation:").is_some_and(is_plausible_id))
+        .filter_map(move |k| store.get_json::<Conversation>(k).transpose())
 }
 
 /// Writing conversations: `answers` only.
