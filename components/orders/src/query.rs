@@ -2,7 +2,7 @@
 //! `page`. Anything malformed is a `400` naming the parameter, so a client
 //! learns which one to fix.
 
-use api_conventions::Problem;
+use api_conventions::{Problem, query_pairs};
 use marketplace::OrderState;
 
 pub const DEFAULT_LIMIT: usize = 20;
@@ -28,16 +28,10 @@ pub struct ListQuery {
 /// Parses a raw query string (without the `?`).
 pub fn parse(query: &str) -> Result<ListQuery, Problem> {
     let mut parsed = ListQuery { state: None, limit: DEFAULT_LIMIT, position: Position::Start };
-    let mut seen: Vec<&str> = Vec::new();
-    for pair in query.split('&').filter(|p| !p.is_empty()) {
-        let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
-        if matches!(name, "state" | "limit" | "cursor" | "page") {
-            // A repeated parameter is ambiguous: say so rather than pick one.
-            if seen.contains(&name) {
-                return Err(Problem::invalid_field(name, format!("Give `{name}` once.")));
-            }
-            seen.push(name);
-        }
+    // Other parameters (e.g. `lang`, cache busters) do not concern this route;
+    // a repeated one is ambiguous, a `400` rather than a guess.
+    let pairs = query_pairs(query, &["state", "limit", "cursor", "page"])?;
+    for &(name, value) in &pairs {
         match name {
             "state" => {
                 let state = OrderState::parse(value).ok_or_else(|| {
@@ -67,11 +61,12 @@ pub fn parse(query: &str) -> Result<ListQuery, Problem> {
                     .ok_or_else(|| Problem::invalid_field("page", "`page` must be a whole number from 1."))?;
                 parsed.position = Position::Page(page);
             }
-            // Other parameters (e.g. `lang`, cache busters) do not concern this route.
+            // `query_pairs` returns only the four names above.
             _ => {}
         }
     }
-    if seen.contains(&"cursor") && seen.contains(&"page") {
+    let given = |wanted: &str| pairs.iter().any(|(name, _)| *name == wanted);
+    if given("cursor") && given("page") {
         return Err(Problem::invalid_field("page", "Use either `cursor` or `page`, not both."));
     }
     Ok(parsed)
