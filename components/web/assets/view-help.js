@@ -241,6 +241,11 @@ async function ask(form, { question, orderSelect, itemSelect, submit }) {
   s.asking = true;
   submit.disabled = true;
   submit.textContent = t('ask.asking');
+  // The answer to the previous question goes at once: while the new one is
+  // on its way, nobody should rate it, or contact the team about it, by mistake.
+  Object.assign(s, { answer: null, contactOpen: false, contact: null });
+  view.querySelector('#answer')?.remove();
+  view.querySelector('#contact')?.remove();
   try {
     const answer = await Api.ask(request);
     Object.assign(s, {
@@ -314,9 +319,12 @@ function feedbackBlock() {
     return h('p', { class: 'notice notice-ok', role: 'status', id: 'feedback-thanks' }, t(s.feedback === 'yes' ? 'feedback.thanks_yes' : 'feedback.thanks_no'));
   }
   const status = h('p', { class: 'field-error', role: 'alert', hidden: true });
+  const answer = s.answer;
   const send = async (helpful) => {
     try {
-      if (s.answer.conversation_id) await Api.feedback(s.answer.conversation_id, helpful);
+      if (answer.conversation_id) await Api.feedback(answer.conversation_id, helpful);
+      // The thanks belong to the answer rated, not to one asked for meanwhile.
+      if (s.answer !== answer) return;
       s.feedback = helpful ? 'yes' : 'no';
       draw('feedback-thanks');
     } catch (err) {
@@ -338,28 +346,27 @@ function feedbackBlock() {
 // Contacting the team ----------------------------------------------------------
 
 async function openContact() {
-  s.contactOpen = true;
-  s.contact = null;
-  s.contactError = null;
+  const answer = s.answer;
+  Object.assign(s, { contactOpen: true, contact: null, contactError: null });
   draw('contact-title');
-  await loadContactOptions();
-  draw('contact-title');
-}
-
-async function loadContactOptions() {
+  let contact = null;
+  let error = null;
   try {
-    s.contact = await Api.contactOptions({
-      conversation_id: s.answer?.conversation_id,
+    contact = await Api.contactOptions({
+      conversation_id: answer.conversation_id,
       order_id: s.answeredAbout?.split('|')[0],
-      topic: s.answer?.topic ?? s.answer?.sources?.[0]?.id,
+      topic: answer.topic ?? answer.sources?.[0]?.id,
       lang: lang(),
       // Opening hours are shown in the user's time zone.
       tz: Intl.DateTimeFormat().resolvedOptions().timeZone,
     });
-    s.contactError = null;
   } catch (err) {
-    s.contactError = err;
+    error = err;
   }
+  // A question asked meanwhile has replaced the answer these options are for.
+  if (s.answer !== answer) return;
+  Object.assign(s, { contact, contactError: error });
+  draw('contact-title');
 }
 
 /** The KB topic the request is about, as the contact and cases APIs take it. */

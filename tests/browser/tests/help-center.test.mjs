@@ -30,9 +30,19 @@ async function signIn(page, strings, email) {
   await page.locator('#sign-out').waitFor();
 }
 
+/**
+ * Asks `question` and waits for its answer. The answer is held back until the
+ * page shows it is asking, with no earlier answer left to rate or act on.
+ */
 async function ask(page, strings, question) {
+  let release;
+  const held = new Promise((resolve) => (release = resolve));
+  await page.route('**/api/answers', async (route) => (await held, route.continue()), { times: 1 });
   await page.getByLabel(strings['ask.question'], { exact: true }).fill(question);
   await page.getByRole('button', { name: strings['ask.submit'], exact: true }).click();
+  await page.getByRole('button', { name: strings['ask.asking'], exact: true }).waitFor();
+  assert.equal(await page.locator('#answer, #contact').count(), 0, 'no earlier answer is shown while the new one is on its way');
+  release();
   await page.locator('#answer-title').waitFor();
   const sources = await page.locator('#answer .sources li').count();
   assert.ok(sources >= 1, 'the answer names its sources');
