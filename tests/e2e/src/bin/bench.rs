@@ -113,7 +113,7 @@ fn targets(s: &Servers) -> Vec<Target> {
             .post_json(serde_json::json!({"question": "il pacco non è arrivato, cosa faccio?"}))
     }));
     targets.extend([
-        // A case opened (contact asked by service chaining, idempotency key reserved), and a message added.
+        // An email case opened (idempotency key reserved; email is always open, so `contact` is not asked), and a message added.
         Target::new("POST /api/cases", s.real.url("/api/cases")).bearer(&s.token).script(OPEN_CASE_LUA),
         Target::new("POST /api/cases/{id}/messages", s.real.url(&format!("/api/cases/{}/messages", s.case_id)))
             .bearer(&s.token)
