@@ -348,20 +348,21 @@ pub fn query_pairs<'a>(raw: &'a str, known: &[&str]) -> Result<Vec<(&'a str, &'a
     Ok(pairs)
 }
 
-/// A query parameter's number within `min..=max`; anything else is a `400` naming it.
-pub fn number_param<T: std::str::FromStr + PartialOrd>(
+/// A query parameter's number within `min..=max`; anything else is a `400`
+/// naming it and the range.
+pub fn number_param<T: std::str::FromStr + PartialOrd + std::fmt::Display>(
     name: &str,
     value: &str,
     min: T,
     max: T,
 ) -> Result<T, Problem> {
-    value
-        .parse::<T>()
-        .ok()
-        .filter(|n| *n >= min && *n <= max)
-        .ok_or_else(|| {
-            Problem::invalid_field(name, format!("`{name}` must be a whole number in range."))
-        })
+    match value.parse::<T>() {
+        Ok(n) if n >= min && n <= max => Ok(n),
+        _ => Err(Problem::invalid_field(
+            name,
+            format!("`{name}` must be a whole number from {min} to {max}."),
+        )),
+    }
 }
 
 /// The segments of a route's `spin-path-info`: `""` has none, `"/a/b"` is

@@ -2,11 +2,13 @@
 //! `page`. Anything malformed is a `400` naming the parameter, so a client
 //! learns which one to fix.
 
-use api_conventions::{Problem, query_pairs};
+use api_conventions::{Problem, number_param, query_pairs};
 use marketplace::OrderState;
 
 pub const DEFAULT_LIMIT: usize = 20;
 pub const MAX_LIMIT: usize = 100;
+/// Far past any buyer's orders: a bound, so the number cannot overflow.
+pub const MAX_PAGE: usize = 100_000;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Position {
@@ -41,11 +43,7 @@ pub fn parse(query: &str) -> Result<ListQuery, Problem> {
                 parsed.state = Some(state);
             }
             "limit" => {
-                parsed.limit = value
-                    .parse::<usize>()
-                    .ok()
-                    .filter(|l| (1..=MAX_LIMIT).contains(l))
-                    .ok_or_else(|| Problem::invalid_field("limit", format!("`limit` must be a whole number from 1 to {MAX_LIMIT}.")))?;
+                parsed.limit = number_param("limit", value, 1, MAX_LIMIT)?;
             }
             "cursor" => {
                 if value.is_empty() || !marketplace::is_plausible_id(value) {
@@ -54,12 +52,7 @@ pub fn parse(query: &str) -> Result<ListQuery, Problem> {
                 parsed.position = Position::After(value.to_string());
             }
             "page" => {
-                let page = value
-                    .parse::<usize>()
-                    .ok()
-                    .filter(|p| (1..=100_000).contains(p))
-                    .ok_or_else(|| Problem::invalid_field("page", "`page` must be a whole number from 1."))?;
-                parsed.position = Position::Page(page);
+                parsed.position = Position::Page(number_param("page", value, 1, MAX_PAGE)?);
             }
             // `query_pairs` returns only the four names above.
             _ => {}
