@@ -5,7 +5,6 @@
 use crate::grounding::{item_text, order_text, state_topic};
 use crate::phrases::{fill, phrases};
 use conversations::SourceRef;
-use knowledge_base::analysis::analyze;
 use knowledge_base::search::{Doc, Index};
 use marketplace::{Item, Member, OrderFacts, OrderState};
 use serde::Serialize;
@@ -85,18 +84,33 @@ fn folded(text: &str) -> String {
 
 pub fn asks_for_person(question: &str) -> bool {
     let text = folded(question);
-    ASKS_FOR_PERSON.iter().any(|phrase| text.contains(phrase))
+    ASKS_FOR_PERSON.iter().any(|phrase| contains_words(text.as_bytes(), phrase.as_bytes()))
 }
 
-/// The article's introduction and the section closest to the question (the
-/// first section, which is what to do, when nothing is closer).
-fn passages(doc: &Doc, question: &str) -> String {
-    let wanted = analyze(doc.lang, question);
+/// Whether `phrase` (not empty) occurs in `text` as whole words: "persona"
+/// is not found in "personal data". Chinese has no spaces, so a phrase edge
+/// that is not an ASCII letter or digit needs no boundary. Trying each
+/// position is cheaper than `str::contains`, which prepares a two-way search
+/// for each of the thirty phrases of every question.
+fn contains_words(text: &[u8], phrase: &[u8]) -> bool {
+    let is_word = |b: Option<&u8>| b.is_some_and(u8::is_ascii_alphanumeric);
+    let (first, last) = (phrase.first(), phrase.last());
+    text.windows(phrase.len()).enumerate().any(|(at, window)| {
+        window[0] == phrase[0]
+            && window == phrase
+            && !(is_word(first) && at > 0 && is_word(text.get(at - 1)))
+            && !(is_word(last) && is_word(text.get(at + phrase.len())))
+    })
+}
+
+/// The article's introduction and the section closest to the question's
+/// terms `wanted` (the first section, which is what to do, when nothing is closer).
+fn passages(doc: &Doc, wanted: &[String]) -> String {
     let best = doc
         .sections
         .iter()
         .enumerate()
-        .map(|(i, s)| (s.overlap(&wanted), std::cmp::Reverse(i), s))
+        .map(|(i, s)| (s.overlap(wanted), std::cmp::Reverse(i), s))
         .max_by_key(|(overlap, order, _)| (*overlap, *order))
         .map(|(_, _, s)| s);
     let mut text = doc.intro.to_string();
@@ -157,7 +171,8 @@ pub fn draft(index: &Index, question: &str, lang: &'static str, subject: &Subjec
     let mut sources = Vec::new();
     match doc {
         Some(doc) => {
-            let text = passages(doc, question);
+            // The article is in the language the question was searched in.
+            let text = passages(doc, &found.terms);
             parts.push(text.clone());
             passages_used.push((doc.title.to_string(), text));
             sources.push(SourceRef { id: topic.unwrap_or_default().to_string(), title: doc.title.to_string(), lang: doc.lang.to_string() });

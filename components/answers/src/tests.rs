@@ -270,6 +270,18 @@ fn people_topics_and_asking_for_a_person_suggest_the_team() {
 }
 
 #[test]
+fn asking_for_a_person_is_found_anywhere_in_the_question_in_any_language() {
+    use crate::answer::asks_for_person;
+    for question in ["Human please", "can I talk to someone?", "Quiero hablar con alguien", "我要人工", "Parler à quelqu'un", "echte Person bitte"] {
+        assert!(asks_for_person(question), "{question}");
+    }
+    // Whole words only: an English question about personal data asks for no one.
+    for question in ["where is my parcel", "hum", "", "人", "how do you use my personal data?", "inhuman delays"] {
+        assert!(!asks_for_person(question), "{question}");
+    }
+}
+
+#[test]
 fn the_model_phrases_the_answer_when_its_text_is_usable() {
     let world = World::new();
     let env = FakeEnv::with_model(|_| {

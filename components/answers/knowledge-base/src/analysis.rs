@@ -31,12 +31,11 @@ pub fn analyze(lang: &str, text: &str) -> Vec<String> {
 
 /// A word as it is indexed: stemmed (or cut, in Polish), then folded.
 pub fn normalise(lang: &str, stemmer: Option<&Stemmer>, word: &str) -> String {
-    let stemmed = match stemmer {
-        Some(stemmer) => stemmer.stem(word).into_owned(),
+    match stemmer {
+        Some(stemmer) => fold_owned(stemmer.stem(word).into_owned()),
         None if lang == "pl" => fold(word).chars().take(5).collect(),
-        None => word.to_string(),
-    };
-    fold(&stemmed)
+        None => fold(word),
+    }
 }
 
 /// Snowball's stemmer for `lang`, if it has one.
@@ -68,34 +67,39 @@ pub fn is_han(c: char) -> bool {
 }
 
 fn tokens(text: &str) -> Vec<Token> {
-    let mut out = Vec::new();
-    let mut word = String::new();
-    let mut han = String::new();
-    for c in text.chars() {
-        if is_han(c) {
-            if !word.is_empty() {
-                out.push(Token::Word(std::mem::take(&mut word)));
-            }
-            han.push(c);
-        } else if c.is_alphanumeric() {
-            if !han.is_empty() {
-                out.push(Token::Han(std::mem::take(&mut han)));
-            }
-            word.extend(c.to_lowercase());
+    // Each run is cut out of `text` once it ends, so a token costs one
+    // allocation: questions are analysed in up to nine languages per request.
+    fn token(run: &str, han: bool) -> Token {
+        if han {
+            Token::Han(run.to_string())
         } else {
-            if !word.is_empty() {
-                out.push(Token::Word(std::mem::take(&mut word)));
-            }
-            if !han.is_empty() {
-                out.push(Token::Han(std::mem::take(&mut han)));
-            }
+            let mut word = String::with_capacity(run.len());
+            word.extend(run.chars().flat_map(char::to_lowercase));
+            Token::Word(word)
         }
     }
-    if !word.is_empty() {
-        out.push(Token::Word(word));
+    let mut out = Vec::new();
+    // Where the current run started, and whether it is Han.
+    let mut run: Option<(usize, bool)> = None;
+    for (at, c) in text.char_indices() {
+        let kind = if is_han(c) {
+            Some(true)
+        } else if c.is_alphanumeric() {
+            Some(false)
+        } else {
+            None
+        };
+        match run {
+            Some((_, han)) if kind == Some(han) => {}
+            Some((start, han)) => {
+                out.push(token(&text[start..at], han));
+                run = kind.map(|han| (at, han));
+            }
+            None => run = kind.map(|han| (at, han)),
+        }
     }
-    if !han.is_empty() {
-        out.push(Token::Han(han));
+    if let Some((start, han)) = run {
+        out.push(token(&text[start..], han));
     }
     out
 }
@@ -119,7 +123,18 @@ fn han_terms(run: &str, terms: &mut Vec<String>) {
 /// table rather than Unicode decomposition: these are all the languages
 /// need, and it keeps the component small.
 pub fn fold(word: &str) -> String {
-    folded_chars(word).collect()
+    // Every letter the table changes is outside ASCII.
+    if word.is_ascii() {
+        return word.to_string();
+    }
+    let mut folded = String::with_capacity(word.len());
+    folded.extend(folded_chars(word));
+    folded
+}
+
+/// [`fold`], keeping `word`'s allocation when it has nothing to fold.
+fn fold_owned(word: String) -> String {
+    if word.is_ascii() { word } else { fold(&word) }
 }
 
 /// [`fold`] without allocating, for comparisons.
@@ -211,6 +226,31 @@ mod tests {
         assert_eq!(analyze("zh", "退款多久"), ["退款", "款多", "多久"]);
         // Latin words inside Chinese text are words.
         assert_eq!(analyze("zh", "PayPal退款"), ["paypal", "退款"]);
+    }
+
+    #[test]
+    fn words_and_han_runs_split_where_the_script_or_a_separator_changes() {
+        assert_eq!(
+            tokens("Où est MON colis?PayPal退款 多久x2"),
+            [
+                Token::Word("où".into()),
+                Token::Word("est".into()),
+                Token::Word("mon".into()),
+                Token::Word("colis".into()),
+                Token::Word("paypal".into()),
+                Token::Han("退款".into()),
+                Token::Han("多久".into()),
+                Token::Word("x2".into()),
+            ]
+        );
+        assert_eq!(tokens(" ?! "), []);
+    }
+
+    #[test]
+    fn folding_leaves_plain_letters_and_unknown_ones_alone() {
+        assert_eq!(fold("Rückerstattung straße"), "Ruckerstattung strasse");
+        assert_eq!(fold("parcel"), "parcel");
+        assert_eq!(fold("пакет"), "пакет");
     }
 
     #[test]

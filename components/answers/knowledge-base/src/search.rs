@@ -12,6 +12,7 @@
 
 use crate::analysis::{analyze, fold, normalise, stemmer};
 use crate::article::LANGUAGES;
+use std::cmp::Ordering;
 
 /// BM25's usual constants.
 const K1: f32 = 1.2;
@@ -119,6 +120,10 @@ pub struct Found {
     /// 0.0 to 1.0: how much of the question the best topic explains, and by
     /// how far it beats the next.
     pub confidence: f32,
+    /// The question's terms in the language it was asked in, as the index
+    /// has them: what picks an article's closest section, without analysing
+    /// the question again.
+    pub terms: Vec<String>,
 }
 
 /// One word of the question and the index terms that stand for it.
@@ -211,11 +216,16 @@ impl Index {
         // Misspellings rarely touch the first letter: only the terms that
         // share it are compared, a small run of the sorted vocabulary.
         let Some(first) = term.chars().next() else { return Vec::new() };
+        let term: Vec<char> = term.chars().collect();
+        // Buffers reused across candidates: this runs for every unknown long word.
+        let mut candidate = Vec::new();
+        let mut table = Vec::new();
         self.terms_starting(lang, first.encode_utf8(&mut [0; 4]))
             .iter()
             .filter(|t| {
-                let candidate = &t.key[lang.len() + 1..];
-                candidate.chars().count().abs_diff(len) <= allowed && edit_distance(candidate, term) <= allowed
+                candidate.clear();
+                candidate.extend(t.key[lang.len() + 1..].chars());
+                candidate.len().abs_diff(len) <= allowed && osa_distance(&candidate, &term, &mut table) <= allowed
             })
             .collect()
     }
@@ -277,7 +287,9 @@ impl Index {
     /// words, that language's evidence is added to `lang`'s.
     pub fn search(&self, question: &str, lang: &str) -> Found {
         let mut scores = vec![0.0f32; self.topics.len()];
-        let own_groups = self.groups(lang, words_and_terms(lang, question), true);
+        let words = words_and_terms(lang, question);
+        let terms = words.iter().map(|(_, term)| term.clone()).collect();
+        let own_groups = self.groups(lang, words, true);
         self.score(lang, &own_groups, &mut scores);
 
         // Only a question with words its language does not know may be mixed.
@@ -320,15 +332,36 @@ impl Index {
             [_] => explained,
             [first, second, ..] => 0.6 * explained + 0.4 * ((first.score - second.score) / first.score),
         };
-        Found { hits, confidence: confidence.clamp(0.0, 1.0) }
+        Found { hits, confidence: confidence.clamp(0.0, 1.0), terms }
     }
 }
 
 /// The entry of `entries` (sorted by `key`) whose key is `<lang>:<name>`,
 /// found without building that string: byte order is `str` order.
 fn find<T>(entries: &'static [T], key: impl Fn(&T) -> &str, lang: &str, name: &str) -> Option<&'static T> {
-    let wanted = || lang.bytes().chain(std::iter::once(b':')).chain(name.bytes());
-    entries.binary_search_by(|e| key(e).bytes().cmp(wanted())).ok().map(|i| &entries[i])
+    let (lang, name) = (lang.as_bytes(), name.as_bytes());
+    let order = |entry: &T| {
+        let key = key(entry).as_bytes();
+        let (key_lang, rest) = key.split_at_checked(lang.len()).unwrap_or((key, b""));
+        cmp_bytes(key_lang, lang).then_with(|| match rest.split_first() {
+            Some((b':', key_name)) => cmp_bytes(key_name, name),
+            Some((byte, _)) => byte.cmp(&b':'),
+            None => Ordering::Less,
+        })
+    };
+    entries.binary_search_by(order).ok().map(|i| &entries[i])
+}
+
+/// Byte order of two short strings. Every word of every request is looked
+/// up through here: a plain loop costs less than a `memcmp` call per
+/// comparison, and far less than comparing chained iterators.
+fn cmp_bytes(a: &[u8], b: &[u8]) -> Ordering {
+    for (x, y) in a.iter().zip(b) {
+        if x != y {
+            return x.cmp(y);
+        }
+    }
+    a.len().cmp(&b.len())
 }
 
 /// The share of the question's words the index knows in some form.
@@ -360,8 +393,14 @@ fn words_and_terms(lang: &str, question: &str) -> Vec<(String, String)> {
 pub fn edit_distance(a: &str, b: &str) -> usize {
     let a: Vec<char> = a.chars().collect();
     let b: Vec<char> = b.chars().collect();
+    osa_distance(&a, &b, &mut Vec::new())
+}
+
+/// [`edit_distance`] of two words' characters, in the table `d` (resized here).
+fn osa_distance(a: &[char], b: &[char], d: &mut Vec<usize>) -> usize {
     let width = b.len() + 1;
-    let mut d = vec![0usize; (a.len() + 1) * width];
+    d.clear();
+    d.resize((a.len() + 1) * width, 0);
     for i in 0..=a.len() {
         d[i * width] = i;
     }
@@ -399,6 +438,28 @@ mod tests {
         // A narrow question still gets its hits, never more than the bound.
         let narrow = index.search("parcel", "en");
         assert!(!narrow.hits.is_empty() && narrow.hits.len() <= MAX_HITS);
+    }
+
+    #[test]
+    fn a_search_returns_the_questions_terms_as_analysis_gives_them() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../..");
+        let index = crate::build::index(&crate::build::load(&root.join("kb")).unwrap());
+        for (lang, question) in [("it", "il pacco non è arrivato, cosa faccio?"), ("zh", "PayPal退款多久到账"), ("pl", "Gdzie jest moja paczka?"), ("en", "")] {
+            assert_eq!(index.search(question, lang).terms, crate::analysis::analyze(lang, question), "{lang}: {question}");
+        }
+    }
+
+    #[test]
+    fn a_key_is_found_as_if_lang_and_name_were_joined() {
+        let keys = ["", "e", "en", "en0", "en:", "en:a", "en:parcel", "en:parcels", "en;", "es:a", "e:", "enx"];
+        for (lang, name) in [("en", "parcel"), ("en", ""), ("e", "n:a"), ("", ""), ("es", "a"), ("en", "zz")] {
+            let joined = format!("{lang}:{name}");
+            let mut entries: Vec<&'static str> = keys.to_vec();
+            entries.sort();
+            let entries: &'static [&'static str] = entries.leak();
+            let expected = entries.iter().find(|k| **k == joined);
+            assert_eq!(find(entries, |k| k, lang, name), expected, "{joined:?}");
+        }
     }
 
     #[test]
