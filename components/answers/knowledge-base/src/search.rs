@@ -225,7 +225,7 @@ impl Index {
             .filter(|t| {
                 candidate.clear();
                 candidate.extend(t.key[lang.len() + 1..].chars());
-                candidate.len().abs_diff(len) <= allowed && osa_distance(&candidate, &term, &mut table) <= allowed
+                candidate.len().abs_diff(len) <= allowed && edit_distance(&candidate, &term, &mut table) <= allowed
             })
             .collect()
     }
@@ -388,16 +388,11 @@ fn words_and_terms(lang: &str, question: &str) -> Vec<(String, String)> {
     out
 }
 
-/// Optimal string alignment distance: insertions, deletions, substitutions
-/// and swaps of neighbours ("recieve") each cost one.
-pub fn edit_distance(a: &str, b: &str) -> usize {
-    let a: Vec<char> = a.chars().collect();
-    let b: Vec<char> = b.chars().collect();
-    osa_distance(&a, &b, &mut Vec::new())
-}
-
-/// [`edit_distance`] of two words' characters, in the table `d` (resized here).
-fn osa_distance(a: &[char], b: &[char], d: &mut Vec<usize>) -> usize {
+/// Optimal string alignment distance between two words' characters:
+/// insertions, deletions, substitutions and swaps of neighbours ("recieve")
+/// each cost one. `d` is the table it fills, resized here, so that one
+/// allocation serves every candidate.
+fn edit_distance(a: &[char], b: &[char], d: &mut Vec<usize>) -> usize {
     let width = b.len() + 1;
     d.clear();
     d.resize((a.len() + 1) * width, 0);
@@ -464,9 +459,16 @@ mod tests {
 
     #[test]
     fn edit_distance_counts_swaps_as_one() {
-        assert_eq!(edit_distance("reciev", "receiv"), 1);
-        assert_eq!(edit_distance("refound", "refund"), 1);
-        assert_eq!(edit_distance("pakag", "packag"), 1);
-        assert_eq!(edit_distance("abc", "xyz"), 3);
+        let mut table = Vec::new();
+        let mut distance = |a: &str, b: &str| {
+            edit_distance(&a.chars().collect::<Vec<_>>(), &b.chars().collect::<Vec<_>>(), &mut table)
+        };
+        assert_eq!(distance("reciev", "receiv"), 1);
+        assert_eq!(distance("refound", "refund"), 1);
+        assert_eq!(distance("pakag", "packag"), 1);
+        assert_eq!(distance("abc", "xyz"), 3);
+        // The table left by a longer pair does not leak into a shorter one.
+        assert_eq!(distance("paczka", "paczka"), 0);
+        assert_eq!(distance("", "ab"), 2);
     }
 }
