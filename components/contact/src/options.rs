@@ -221,11 +221,11 @@ pub fn contact_options(
         conversation.as_ref().and_then(|c| c.order_id.as_ref()),
     ) {
         (Some(id), _) => Some(
-            marketplace::order_for(&stores.marketplace, caller, id)?
+            marketplace::standing_for(&stores.marketplace, caller, id)?
                 .ok_or_else(Problem::not_found)?,
         ),
         // The conversation's order may since have become invisible; it then just does not count.
-        (None, Some(id)) => marketplace::order_for(&stores.marketplace, caller, id)?,
+        (None, Some(id)) => marketplace::standing_for(&stores.marketplace, caller, id)?,
         (None, None) => None,
     };
     let topic = topic.map(str::to_string).or_else(|| {

@@ -111,6 +111,7 @@ impl<F: Fn(&str) -> Fetched> Source for Upstream<F> {
 mod tests {
     use super::*;
     use key_value::MemoryStore;
+    use marketplace::Parties;
     use marketplace::writer::ensure_seeded;
     use serde_json::json;
 
@@ -126,7 +127,7 @@ mod tests {
         let all: Vec<Order> = marketplace::orders_for(&store, &agent)
             .unwrap()
             .iter()
-            .map(|o| marketplace::order_for(&store, &agent, &o.id).unwrap().unwrap())
+            .map(|o| marketplace::order_facts(&store, &agent, &o.id).unwrap().unwrap().order)
             .collect();
         let items: Vec<Item> = all.iter().filter_map(|o| marketplace::item(&store, &o.item_id).unwrap()).collect();
         Upstream {

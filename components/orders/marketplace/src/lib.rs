@@ -78,6 +78,15 @@ impl OrderState {
     pub fn parse(text: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|s| s.as_str() == text)
     }
+
+    /// Whether the buyer should message the seller before the team: the order
+    /// is under way or delivered, and the seller has not yet had
+    /// [`SELLER_REPLY_WINDOW`] to answer the buyer's last message, sent at
+    /// `seller_messaged_at` if ever.
+    pub fn seller_first(self, seller_messaged_at: Option<i64>, now: i64) -> bool {
+        matches!(self, OrderState::Paid | OrderState::Shipped | OrderState::Delivered)
+            && seller_messaged_at.is_none_or(|at| now < at + SELLER_REPLY_WINDOW)
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -165,10 +174,6 @@ pub struct Order {
 }
 
 impl Order {
-    pub fn is_party(&self, user_id: &str) -> bool {
-        self.buyer_id == user_id || self.seller_id == user_id
-    }
-
     /// Shipped, and the carrier's estimate has passed without a delivery.
     pub fn delivery_overdue(&self, now: i64) -> bool {
         self.state == OrderState::Shipped
@@ -178,16 +183,9 @@ impl Order {
                 .is_some_and(|s| s.delivered_at.is_none() && s.estimated_delivery_at < now)
     }
 
-    /// Whether the buyer should message the seller before the team: the order
-    /// is under way or delivered, and the seller has not yet had
-    /// [`SELLER_REPLY_WINDOW`] to answer a message from the buyer.
+    /// As [`OrderState::seller_first`].
     pub fn seller_first(&self, now: i64) -> bool {
-        matches!(
-            self.state,
-            OrderState::Paid | OrderState::Shipped | OrderState::Delivered
-        ) && self
-            .seller_messaged_at
-            .is_none_or(|at| now < at + SELLER_REPLY_WINDOW)
+        self.state.seller_first(self.seller_messaged_at, now)
     }
 
     /// Amounts in one ISO 4217 currency, adding up; what an upstream must send.
@@ -244,15 +242,31 @@ impl OrderSummary {
         }
     }
 
-    pub fn is_party(&self, user_id: &str) -> bool {
-        self.buyer_id == user_id || self.seller_id == user_id
-    }
-
     /// As [`Order::delivery_overdue`].
     pub fn delivery_overdue(&self, now: i64) -> bool {
         self.state == OrderState::Shipped
             && self.delivered_at.is_none()
             && self.estimated_delivery_at.is_some_and(|t| t < now)
+    }
+}
+
+/// Who an order is between and where it stands: what choosing a way to
+/// reach the team needs. It is read on every such request, so reading it
+/// builds none of the order's money, shipment and address.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct OrderStanding {
+    pub id: String,
+    pub buyer_id: String,
+    pub seller_id: String,
+    pub state: OrderState,
+    #[serde(default)]
+    pub seller_messaged_at: Option<i64>,
+}
+
+impl OrderStanding {
+    /// As [`OrderState::seller_first`].
+    pub fn seller_first(&self, now: i64) -> bool {
+        self.state.seller_first(self.seller_messaged_at, now)
     }
 }
 
@@ -321,13 +335,46 @@ fn recent_key(user_id: &str) -> String {
     format!("recent:{user_id}")
 }
 
-/// Whether `caller` may see `order`: a party to it, or an agent.
-pub fn can_see_order(caller: &User, order: &Order) -> bool {
-    caller.has_role(Role::Agent) || order.is_party(&caller.id)
+/// Who an order is between; every form of an order knows, and who may see
+/// it is decided on that alone.
+pub trait Parties {
+    fn buyer_id(&self) -> &str;
+    fn seller_id(&self) -> &str;
+
+    fn is_party(&self, user_id: &str) -> bool {
+        self.buyer_id() == user_id || self.seller_id() == user_id
+    }
 }
 
-/// As [`can_see_order`], for a list entry.
-pub fn can_see_summary(caller: &User, order: &OrderSummary) -> bool {
+impl Parties for Order {
+    fn buyer_id(&self) -> &str {
+        &self.buyer_id
+    }
+    fn seller_id(&self) -> &str {
+        &self.seller_id
+    }
+}
+
+impl Parties for OrderSummary {
+    fn buyer_id(&self) -> &str {
+        &self.buyer_id
+    }
+    fn seller_id(&self) -> &str {
+        &self.seller_id
+    }
+}
+
+impl Parties for OrderStanding {
+    fn buyer_id(&self) -> &str {
+        &self.buyer_id
+    }
+    fn seller_id(&self) -> &str {
+        &self.seller_id
+    }
+}
+
+/// Whether `caller` may see `order`: a party to it, or an agent.
+pub fn can_see_order(caller: &User, order: &impl Parties) -> bool {
     caller.has_role(Role::Agent) || order.is_party(&caller.id)
 }
 
@@ -346,22 +393,22 @@ pub fn is_plausible_id(id: &str) -> bool {
             .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
 }
 
-/// The order, if `caller` may see it. The item and parties stored with it
-/// are skipped, not built.
-pub fn order_for(
+/// Where the order stands, if `caller` may see it. Only those fields are
+/// built: the rest of the order, its item and parties are skipped.
+pub fn standing_for(
     store: &impl KeyValue,
     caller: &User,
     id: &str,
-) -> Result<Option<Order>, StoreError> {
+) -> Result<Option<OrderStanding>, StoreError> {
     #[derive(Deserialize)]
-    struct OrderOnly {
-        order: Order,
+    struct StandingOnly {
+        order: OrderStanding,
     }
     if !is_plausible_id(id) {
         return Ok(None);
     }
     Ok(store
-        .get_json::<OrderOnly>(&order_key(id))?
+        .get_json::<StandingOnly>(&order_key(id))?
         .map(|record| record.order)
         .filter(|order| can_see_order(caller, order)))
 }
@@ -374,7 +421,7 @@ pub fn orders_for(store: &impl KeyValue, caller: &User) -> Result<Vec<OrderSumma
         orders_of_key(&caller.id)
     };
     let mut orders: Vec<OrderSummary> = store.get_json(&key)?.unwrap_or_default();
-    orders.retain(|o| can_see_summary(caller, o));
+    orders.retain(|o| can_see_order(caller, o));
     sort_newest_first(&mut orders);
     Ok(orders)
 }

@@ -261,6 +261,11 @@ mod tests {
         store
     }
 
+    /// The whole order, if `caller` may see it.
+    fn order_for(store: &MemoryStore, caller: &User, id: &str) -> Result<Option<Order>, StoreError> {
+        Ok(order_facts(store, caller, id)?.map(|facts| facts.order))
+    }
+
     #[test]
     fn seeding_is_deterministic_and_happens_once() {
         let a = seeded();
@@ -294,6 +299,12 @@ mod tests {
         assert_eq!(overdue, ["ord-K8D5V"]);
         let shipped = order_for(&store, &anna, "ord-T5WQ2").unwrap().unwrap();
         assert!(shipped.shipment.as_ref().is_some_and(|s| !s.carrier.is_empty() && !s.tracking_number.is_empty()));
+        let standing = standing_for(&store, &anna, "ord-T5WQ2").unwrap().unwrap();
+        assert_eq!(
+            (standing.id.as_str(), standing.buyer_id.as_str(), standing.seller_id.as_str(), standing.state, standing.seller_messaged_at),
+            (shipped.id.as_str(), shipped.buyer_id.as_str(), shipped.seller_id.as_str(), shipped.state, shipped.seller_messaged_at)
+        );
+        assert_eq!(standing.seller_first(NOW), shipped.seller_first(NOW));
     }
 
     #[test]
@@ -310,6 +321,9 @@ mod tests {
         assert!(order_for(&store, &rossi, "ord-M3X8D").unwrap().is_none(), "a Casa Verde order");
         assert!(order_for(&store, &agent, "ord-W4H6S").unwrap().is_some());
         assert!(order_for(&store, &anna, "../order:ord-7Q2K9").unwrap().is_none());
+        for (who, id) in [(&anna, "ord-7Q2K9"), (&marco, "ord-7Q2K9"), (&rossi, "ord-M3X8D"), (&agent, "ord-W4H6S")] {
+            assert_eq!(standing_for(&store, who, id).unwrap().is_some(), order_for(&store, who, id).unwrap().is_some(), "{} {id}", who.id);
+        }
         assert_eq!(orders_for(&store, &agent).unwrap().len(), 10);
         let facts = order_facts(&store, &marco, "ord-W4H6S").unwrap().unwrap();
         assert_eq!(facts.seller.unwrap().name, "Studio Rossi");
