@@ -117,7 +117,7 @@ fn passages(doc: &Doc, wanted: &[String]) -> String {
     if let Some(section) = best {
         text.push_str(&format!("\n\n{}\n{}", section.heading, section.text));
     }
-    text.replace("**", "")
+    text
 }
 
 /// Decides and composes the answer to `question` about `subject`, in `lang`.

@@ -114,7 +114,7 @@ pub fn index(articles: &[Article]) -> Index {
                 terms.sort_unstable();
                 terms.dedup();
                 let terms: Vec<&'static str> = terms.iter().map(|t| leak_str(t)).collect();
-                Section { heading: leak_str(&s.heading), text: leak_str(&s.text), terms: leak(terms) }
+                Section { heading: leak_str(&quotable(&s.heading)), text: leak_str(&quotable(&s.text)), terms: leak(terms) }
             })
             .collect();
         docs.push(Doc {
@@ -122,7 +122,7 @@ pub fn index(articles: &[Article]) -> Index {
             lang: leak_str(&article.lang),
             title: leak_str(&article.title),
             updated: leak_str(&article.updated),
-            intro: leak_str(&article.intro),
+            intro: leak_str(&quotable(&article.intro)),
             sections: leak(sections),
         });
     }
@@ -165,6 +165,12 @@ pub fn index(articles: &[Article]) -> Index {
         synonyms: leak(synonyms),
         docs_per_lang: totals.map(|(n, _, _)| n),
     }
+}
+
+/// Text as an answer quotes it: the articles' bold marks (`**`) are for
+/// people reading `kb/`, so they are taken out once here, not per answer.
+fn quotable(text: &str) -> String {
+    text.replace("**", "")
 }
 
 /// The index as Rust source: `pub static INDEX: Index = ...;`, for `include!`.
@@ -215,5 +221,23 @@ pub fn to_rust(index: &Index) -> String {
 fn write_postings(out: &mut String, postings: &[Posting]) {
     for p in postings {
         let _ = write!(out, "knowledge_base::search::Posting {{ doc: {}, weight: {:?} }}, ", p.doc, p.weight);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_index_quotes_articles_without_their_bold_marks() {
+        let articles = load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../kb")).unwrap();
+        let bold = |text: &str| text.contains("**");
+        assert!(articles.iter().any(|a| bold(&a.intro) || a.sections.iter().any(|s| bold(&s.text))), "kb/ has bold text");
+        for doc in index(&articles).docs {
+            assert!(!bold(doc.intro), "{}: {}", doc.lang, doc.title);
+            for section in doc.sections {
+                assert!(!bold(section.heading) && !bold(section.text), "{}: {}", doc.lang, section.heading);
+            }
+        }
     }
 }

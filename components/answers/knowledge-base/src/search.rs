@@ -48,12 +48,14 @@ pub struct Doc {
     pub lang: &'static str,
     pub title: &'static str,
     pub updated: &'static str,
+    /// The text before the first heading, as answers quote it (no `**`).
     pub intro: &'static str,
     pub sections: &'static [Section],
 }
 
 #[derive(Debug)]
 pub struct Section {
+    /// Heading and text as answers quote them (no `**`).
     pub heading: &'static str,
     pub text: &'static str,
     /// The section's terms, sorted, analysed at build time: which section a
