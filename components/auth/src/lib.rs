@@ -9,9 +9,9 @@ pub mod session_api;
 pub mod throttle;
 pub mod token;
 
-use api_conventions::{ApiResult, Problem, header, into_spin, unix_now, variable};
+use api_conventions::{ApiRequest, ApiResult, Problem, header, into_spin, unix_now, variable};
 use session_api::Client;
-use spin_sdk::http::{Method, Request, Response};
+use spin_sdk::http::{IncomingRequest, Method, Response};
 use spin_sdk::http_component;
 
 fn sso_keys() -> jwt::SsoKeys {
@@ -24,11 +24,11 @@ fn sso_keys() -> jwt::SsoKeys {
 }
 
 #[http_component]
-fn handle(req: Request) -> Response {
-    into_spin(route(&req))
+async fn handle(incoming: IncomingRequest) -> Response {
+    into_spin(ApiRequest::read(incoming).await.and_then(|req| route(&req)))
 }
 
-fn route(req: &Request) -> ApiResult {
+fn route(req: &ApiRequest) -> ApiResult {
     let store = key_value::open(sessions::STORE)?;
     let token = api_conventions::session_token(header(req, "authorization"), header(req, "cookie"));
     let client_addr = header(req, "spin-client-addr").unwrap_or("unknown");

@@ -12,10 +12,10 @@ pub mod ids;
 pub mod resolution;
 
 use api::Notification;
-use api_conventions::{ApiResult, Problem, allowed_method, header, into_spin, path_segments, unix_now, variable};
+use api_conventions::{ApiRequest, ApiResult, Problem, allowed_method, header, into_spin, path_segments, unix_now, variable};
 use case_records::writer::AtomicKeyValue;
 use key_value::{KeyValue, StoreError};
-use spin_sdk::http::{Request, Response};
+use spin_sdk::http::{IncomingRequest, Request, Response};
 use spin_sdk::http_component;
 use spin_sdk::wit::wasi::keyvalue::{atomics, store as wasi_kv};
 
@@ -107,11 +107,14 @@ fn allowed_methods(route: RouteId) -> &'static [&'static str] {
 }
 
 #[http_component]
-async fn handle(req: Request) -> Response {
-    into_spin(route(&req).await)
+async fn handle(incoming: IncomingRequest) -> Response {
+    into_spin(match ApiRequest::read(incoming).await {
+        Ok(req) => route(&req).await,
+        Err(problem) => Err(problem),
+    })
 }
 
-async fn route(req: &Request) -> ApiResult {
+async fn route(req: &ApiRequest) -> ApiResult {
     let route = route_of(
         header(req, "spin-component-route").unwrap_or(""),
         header(req, "spin-path-info").unwrap_or(""),
@@ -151,7 +154,7 @@ async fn route(req: &Request) -> ApiResult {
     Ok(response)
 }
 
-async fn open_case(req: &Request, store: &Bucket, caller: &sessions::User, now: i64) -> ApiResult {
+async fn open_case(req: &ApiRequest, store: &Bucket, caller: &sessions::User, now: i64) -> ApiResult {
     let begun = create::begin(
         store,
         &key_value::open(marketplace::STORE)?,
@@ -179,7 +182,7 @@ async fn open_case(req: &Request, store: &Bucket, caller: &sessions::User, now: 
 }
 
 async fn request_callback(
-    req: &Request,
+    req: &ApiRequest,
     store: &Bucket,
     caller: &sessions::User,
     id: &str,
@@ -199,7 +202,7 @@ async fn request_callback(
 
 /// `GET /api/contact-options` of the `contact` component, as the caller
 /// (their session header goes along): its status and body.
-async fn contact_options(req: &Request, query: &str) -> Result<(u16, Vec<u8>), Problem> {
+async fn contact_options(req: &ApiRequest, query: &str) -> Result<(u16, Vec<u8>), Problem> {
     let mut outbound = Request::get(format!(
         "http://contact.spin.internal/api/contact-options?{query}"
     ));

@@ -13,19 +13,19 @@ pub mod schedule;
 pub mod texts;
 pub mod zones;
 
-use api_conventions::{ApiResult, Problem, allowed_method, header, into_spin, unix_now, variable};
+use api_conventions::{ApiRequest, ApiResult, Problem, allowed_method, header, into_spin, unix_now, variable};
 use key_value::{KeyValue, StoreError};
 use options::Stores;
-use spin_sdk::http::{Request, Response};
+use spin_sdk::http::{IncomingRequest, Response};
 use spin_sdk::http_component;
 use std::cell::OnceCell;
 
 #[http_component]
-fn handle(req: Request) -> Response {
-    into_spin(route(&req))
+async fn handle(incoming: IncomingRequest) -> Response {
+    into_spin(ApiRequest::read(incoming).await.and_then(|req| route(&req)))
 }
 
-fn route(req: &Request) -> ApiResult {
+fn route(req: &ApiRequest) -> ApiResult {
     let allowed: &[&str] = match (
         header(req, "spin-component-route").unwrap_or(""),
         header(req, "spin-path-info").unwrap_or(""),

@@ -8,9 +8,9 @@ pub mod query;
 pub mod source;
 pub mod upstream;
 
-use api_conventions::{ApiResult, Problem, allowed_method, header, into_spin, path_segments, unix_now, variable};
+use api_conventions::{ApiRequest, ApiResult, Problem, allowed_method, header, into_spin, path_segments, unix_now, variable};
 use source::{Seeded, Source};
-use spin_sdk::http::{Request, Response};
+use spin_sdk::http::{IncomingRequest, Response};
 use spin_sdk::http_component;
 use upstream::{Fetched, Upstream};
 
@@ -36,11 +36,11 @@ fn route_of<'a>(base: &str, path_info: &'a str) -> RouteId<'a> {
 }
 
 #[http_component]
-fn handle(req: Request) -> Response {
-    into_spin(route(&req))
+async fn handle(incoming: IncomingRequest) -> Response {
+    into_spin(ApiRequest::read(incoming).await.and_then(|req| route(&req)))
 }
 
-fn route(req: &Request) -> ApiResult {
+fn route(req: &ApiRequest) -> ApiResult {
     let route = route_of(
         header(req, "spin-component-route").unwrap_or(""),
         header(req, "spin-path-info").unwrap_or(""),
@@ -106,7 +106,7 @@ fn dispatch(
     source: &impl Source,
     caller: &sessions::User,
     route: RouteId,
-    req: &Request,
+    req: &ApiRequest,
     now: i64,
 ) -> ApiResult {
     match route {

@@ -8,12 +8,16 @@ pub mod site;
 #[cfg(test)]
 mod strings_check;
 
-use api_conventions::header;
-use spin_sdk::http::{Request, Response};
+use api_conventions::{ApiRequest, header, into_spin};
+use spin_sdk::http::{IncomingRequest, Response};
 use spin_sdk::http_component;
 
 #[http_component]
-fn handle(req: Request) -> Response {
+async fn handle(incoming: IncomingRequest) -> Response {
+    let req = match ApiRequest::read(incoming).await {
+        Ok(req) => req,
+        Err(problem) => return into_spin(Err(problem)),
+    };
     let method = req.method().to_string();
     let page_request = site::PageRequest {
         method: &method,

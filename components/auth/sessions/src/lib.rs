@@ -84,7 +84,7 @@ pub fn resolve(store: &impl KeyValue, token: Option<&str>, now: i64) -> Result<U
 
 /// Who is calling a Spin request: its bearer token or session cookie resolved
 /// in the `sessions` store; `401` for anything but a live session.
-pub fn caller(req: &spin_sdk::http::Request, now: i64) -> Result<User, Problem> {
+pub fn caller(req: &api_conventions::ApiRequest, now: i64) -> Result<User, Problem> {
     let token = api_conventions::session_token(
         api_conventions::header(req, "authorization"),
         api_conventions::header(req, "cookie"),
