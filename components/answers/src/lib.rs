@@ -14,8 +14,8 @@ pub mod report;
 mod tests;
 
 use api::{Env, Stores};
-use api_conventions::{ApiRequest, ApiResult, Problem, allowed_method, header, into_spin, unix_now, variable};
-use spin_sdk::http::{IncomingRequest, Response};
+use api_conventions::{ApiRequest, ApiResult, Problem, allowed_method, header, respond, unix_now, variable};
+use spin_sdk::http::{IncomingRequest, ResponseOutparam};
 use spin_sdk::http_component;
 
 include!(concat!(env!("OUT_DIR"), "/kb_index.rs"));
@@ -82,8 +82,8 @@ impl Env for SpinEnv {
 }
 
 #[http_component]
-async fn handle(incoming: IncomingRequest) -> Response {
-    into_spin(ApiRequest::read(incoming).await.and_then(|req| route(&req)))
+async fn handle(incoming: IncomingRequest, out: ResponseOutparam) {
+    respond(out, ApiRequest::read(incoming).await.and_then(|req| route(&req))).await
 }
 
 fn route(req: &ApiRequest) -> ApiResult {

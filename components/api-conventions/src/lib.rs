@@ -49,16 +49,6 @@ impl ApiResponse {
     }
 }
 
-impl From<ApiResponse> for spin_sdk::http::Response {
-    fn from(r: ApiResponse) -> Self {
-        spin_sdk::http::Response::builder()
-            .status(r.status)
-            .headers(r.headers)
-            .body(r.body)
-            .build()
-    }
-}
-
 /// An RFC 9457 problem: the error half of every handler.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Problem {
@@ -145,7 +135,7 @@ impl Problem {
         ApiResponse {
             status: self.status,
             headers,
-            body: Value::Object(body).to_string().into_bytes(),
+            body: serde_json::to_vec(&Value::Object(body)).unwrap_or_default(),
         }
     }
 }
@@ -162,8 +152,44 @@ impl From<key_value::StoreError> for Problem {
 /// Every handler's result; both halves become a response.
 pub type ApiResult = Result<ApiResponse, Problem>;
 
-pub fn into_spin(result: ApiResult) -> spin_sdk::http::Response {
-    result.unwrap_or_else(Problem::into_response).into()
+/// Sends `result` as the response, its headers straight into wasi-http's
+/// fields (the SDK's `Response` would first copy them into a map of its own).
+pub async fn respond(out: spin_sdk::http::ResponseOutparam, result: ApiResult) {
+    let response = result.unwrap_or_else(Problem::into_response);
+    let (outgoing, body) = match outgoing(&response) {
+        Ok(outgoing) => (outgoing, response.body),
+        Err(why) => {
+            // Headers come from this code, never from the caller: a bug to log.
+            eprintln!("a response of status {} was refused ({why}); answering 500", response.status);
+            let problem = Problem::new(500, "Internal Server Error", "The answer could not be sent; try again.").into_response();
+            let headers = spin_sdk::http::Fields::from_list(&[(
+                "content-type".to_string(),
+                b"application/problem+json".to_vec(),
+            )])
+            .unwrap_or_else(|_| spin_sdk::http::Fields::new());
+            let fallback = spin_sdk::http::OutgoingResponse::new(headers);
+            // 500 is a valid status: setting it cannot fail.
+            let _ = fallback.set_status_code(500);
+            (fallback, problem.body)
+        }
+    };
+    if let Err(e) = out.set_with_body(outgoing, body).await {
+        eprintln!("the response body could not be sent: {e}");
+    }
+}
+
+fn outgoing(response: &ApiResponse) -> Result<spin_sdk::http::OutgoingResponse, String> {
+    let fields: Vec<(String, Vec<u8>)> = response
+        .headers
+        .iter()
+        .map(|(name, value)| (name.clone(), value.clone().into_bytes()))
+        .collect();
+    let headers = spin_sdk::http::Fields::from_list(&fields).map_err(|e| format!("{e:?}"))?;
+    let outgoing = spin_sdk::http::OutgoingResponse::new(headers);
+    outgoing
+        .set_status_code(response.status)
+        .map_err(|()| "not an HTTP status".to_string())?;
+    Ok(outgoing)
 }
 
 /// Parses a JSON request body: `413` above [`MAX_BODY_BYTES`], `400` naming

@@ -9,9 +9,9 @@ pub mod session_api;
 pub mod throttle;
 pub mod token;
 
-use api_conventions::{ApiRequest, ApiResult, Problem, header, into_spin, unix_now, variable};
+use api_conventions::{ApiRequest, ApiResult, Problem, header, respond, unix_now, variable};
 use session_api::Client;
-use spin_sdk::http::{IncomingRequest, Method, Response};
+use spin_sdk::http::{IncomingRequest, Method, ResponseOutparam};
 use spin_sdk::http_component;
 
 fn sso_keys() -> jwt::SsoKeys {
@@ -24,8 +24,8 @@ fn sso_keys() -> jwt::SsoKeys {
 }
 
 #[http_component]
-async fn handle(incoming: IncomingRequest) -> Response {
-    into_spin(ApiRequest::read(incoming).await.and_then(|req| route(&req)))
+async fn handle(incoming: IncomingRequest, out: ResponseOutparam) {
+    respond(out, ApiRequest::read(incoming).await.and_then(|req| route(&req))).await
 }
 
 fn route(req: &ApiRequest) -> ApiResult {

@@ -12,10 +12,10 @@ pub mod ids;
 pub mod resolution;
 
 use api::Notification;
-use api_conventions::{ApiRequest, ApiResult, Problem, allowed_method, header, into_spin, path_segments, unix_now, variable};
+use api_conventions::{ApiRequest, ApiResult, Problem, allowed_method, header, respond, path_segments, unix_now, variable};
 use case_records::writer::AtomicKeyValue;
 use key_value::{KeyValue, StoreError};
-use spin_sdk::http::{IncomingRequest, Request, Response};
+use spin_sdk::http::{IncomingRequest, Request, Response, ResponseOutparam};
 use spin_sdk::http_component;
 use spin_sdk::wit::wasi::keyvalue::{atomics, store as wasi_kv};
 
@@ -107,11 +107,12 @@ fn allowed_methods(route: RouteId) -> &'static [&'static str] {
 }
 
 #[http_component]
-async fn handle(incoming: IncomingRequest) -> Response {
-    into_spin(match ApiRequest::read(incoming).await {
+async fn handle(incoming: IncomingRequest, out: ResponseOutparam) {
+    let result = match ApiRequest::read(incoming).await {
         Ok(req) => route(&req).await,
         Err(problem) => Err(problem),
-    })
+    };
+    respond(out, result).await
 }
 
 async fn route(req: &ApiRequest) -> ApiResult {

@@ -13,16 +13,16 @@ pub mod schedule;
 pub mod texts;
 pub mod zones;
 
-use api_conventions::{ApiRequest, ApiResult, Problem, allowed_method, header, into_spin, unix_now, variable};
+use api_conventions::{ApiRequest, ApiResult, Problem, allowed_method, header, respond, unix_now, variable};
 use key_value::{KeyValue, StoreError};
 use options::Stores;
-use spin_sdk::http::{IncomingRequest, Response};
+use spin_sdk::http::{IncomingRequest, ResponseOutparam};
 use spin_sdk::http_component;
 use std::cell::OnceCell;
 
 #[http_component]
-async fn handle(incoming: IncomingRequest) -> Response {
-    into_spin(ApiRequest::read(incoming).await.and_then(|req| route(&req)))
+async fn handle(incoming: IncomingRequest, out: ResponseOutparam) {
+    respond(out, ApiRequest::read(incoming).await.and_then(|req| route(&req))).await
 }
 
 fn route(req: &ApiRequest) -> ApiResult {

@@ -6,14 +6,18 @@
 
 pub mod check;
 
-use api_conventions::{Problem, into_spin, variable};
-use spin_sdk::http::{Method, Request, Response};
+use api_conventions::{ApiResult, Problem, respond, variable};
+use spin_sdk::http::{IncomingRequest, Method, ResponseOutparam};
 use spin_sdk::http_component;
 
 #[http_component]
-fn handle(req: Request) -> Response {
-    if *req.method() != Method::Get {
-        return into_spin(Err(Problem::method_not_allowed(&["GET"])));
+async fn handle(incoming: IncomingRequest, out: ResponseOutparam) {
+    respond(out, health(&incoming.method())).await
+}
+
+fn health(method: &Method) -> ApiResult {
+    if *method != Method::Get {
+        return Err(Problem::method_not_allowed(&["GET"]));
     }
     let checks = check::check_all(key_value::open);
     for failed in checks
@@ -26,8 +30,5 @@ fn handle(req: Request) -> Response {
             failed.0, failed.1
         );
     }
-    into_spin(check::report(
-        variable("region").as_deref().unwrap_or(""),
-        &checks,
-    ))
+    check::report(variable("region").as_deref().unwrap_or(""), &checks)
 }

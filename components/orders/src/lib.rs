@@ -8,9 +8,9 @@ pub mod query;
 pub mod source;
 pub mod upstream;
 
-use api_conventions::{ApiRequest, ApiResult, Problem, allowed_method, header, into_spin, path_segments, unix_now, variable};
+use api_conventions::{ApiRequest, ApiResult, Problem, allowed_method, header, respond, path_segments, unix_now, variable};
 use source::{Seeded, Source};
-use spin_sdk::http::{IncomingRequest, Response};
+use spin_sdk::http::{IncomingRequest, ResponseOutparam};
 use spin_sdk::http_component;
 use upstream::{Fetched, Upstream};
 
@@ -36,8 +36,8 @@ fn route_of<'a>(base: &str, path_info: &'a str) -> RouteId<'a> {
 }
 
 #[http_component]
-async fn handle(incoming: IncomingRequest) -> Response {
-    into_spin(ApiRequest::read(incoming).await.and_then(|req| route(&req)))
+async fn handle(incoming: IncomingRequest, out: ResponseOutparam) {
+    respond(out, ApiRequest::read(incoming).await.and_then(|req| route(&req))).await
 }
 
 fn route(req: &ApiRequest) -> ApiResult {

@@ -8,15 +8,15 @@ pub mod site;
 #[cfg(test)]
 mod strings_check;
 
-use api_conventions::{ApiRequest, header, into_spin};
-use spin_sdk::http::{IncomingRequest, Response};
+use api_conventions::{ApiRequest, header, respond};
+use spin_sdk::http::{IncomingRequest, ResponseOutparam};
 use spin_sdk::http_component;
 
 #[http_component]
-async fn handle(incoming: IncomingRequest) -> Response {
+async fn handle(incoming: IncomingRequest, out: ResponseOutparam) {
     let req = match ApiRequest::read(incoming).await {
         Ok(req) => req,
-        Err(problem) => return into_spin(Err(problem)),
+        Err(problem) => return respond(out, Err(problem)).await,
     };
     let method = req.method().to_string();
     let page_request = site::PageRequest {
@@ -25,5 +25,5 @@ async fn handle(incoming: IncomingRequest) -> Response {
         if_none_match: header(&req, "if-none-match"),
         accept_language: header(&req, "accept-language"),
     };
-    site::respond(&page_request).into()
+    respond(out, Ok(site::respond(&page_request))).await
 }
