@@ -154,22 +154,18 @@ pub type ApiResult = Result<ApiResponse, Problem>;
 
 /// Sends `result` as the response, its headers straight into wasi-http's
 /// fields (the SDK's `Response` would first copy them into a map of its own).
+/// A header wasi-http refuses is a bug here, never the caller's doing: it is
+/// logged and answered with a `500`.
 pub async fn respond(out: spin_sdk::http::ResponseOutparam, result: ApiResult) {
-    let response = result.unwrap_or_else(Problem::into_response);
-    let (outgoing, body) = match outgoing(&response) {
-        Ok(outgoing) => (outgoing, response.body),
+    let ApiResponse { status, headers, body } = result.unwrap_or_else(Problem::into_response);
+    let (outgoing, body) = match outgoing(status, headers) {
+        Ok(outgoing) => (outgoing, body),
         Err(why) => {
-            // Headers come from this code, never from the caller: a bug to log.
-            eprintln!("a response of status {} was refused ({why}); answering 500", response.status);
+            eprintln!("a response of status {status} was refused ({why}); answering 500");
             let problem = Problem::new(500, "Internal Server Error", "The answer could not be sent; try again.").into_response();
-            let headers = spin_sdk::http::Fields::from_list(&[(
-                "content-type".to_string(),
-                b"application/problem+json".to_vec(),
-            )])
-            .unwrap_or_else(|_| spin_sdk::http::Fields::new());
-            let fallback = spin_sdk::http::OutgoingResponse::new(headers);
-            // 500 is a valid status: setting it cannot fail.
-            let _ = fallback.set_status_code(500);
+            let fallback = outgoing(problem.status, problem.headers).unwrap_or_else(|_| {
+                spin_sdk::http::OutgoingResponse::new(spin_sdk::http::Fields::new())
+            });
             (fallback, problem.body)
         }
     };
@@ -178,17 +174,19 @@ pub async fn respond(out: spin_sdk::http::ResponseOutparam, result: ApiResult) {
     }
 }
 
-fn outgoing(response: &ApiResponse) -> Result<spin_sdk::http::OutgoingResponse, String> {
-    let fields: Vec<(String, Vec<u8>)> = response
-        .headers
-        .iter()
-        .map(|(name, value)| (name.clone(), value.clone().into_bytes()))
+fn outgoing(
+    status: u16,
+    headers: Vec<(String, String)>,
+) -> Result<spin_sdk::http::OutgoingResponse, String> {
+    let fields: Vec<(String, Vec<u8>)> = headers
+        .into_iter()
+        .map(|(name, value)| (name, value.into_bytes()))
         .collect();
     let headers = spin_sdk::http::Fields::from_list(&fields).map_err(|e| format!("{e:?}"))?;
     let outgoing = spin_sdk::http::OutgoingResponse::new(headers);
     outgoing
-        .set_status_code(response.status)
-        .map_err(|()| "not an HTTP status".to_string())?;
+        .set_status_code(status)
+        .map_err(|()| format!("{status} is not an HTTP status"))?;
     Ok(outgoing)
 }
 

@@ -110,16 +110,17 @@ impl Config {
 /// `<channel>_hours` and `<channel>_hours_by_language`:
 /// `zh,pl: mon-fri 09:00-17:00 | pt: mon-fri 10:00-16:00; sat 10:00-14:00`.
 fn channel_hours(channel: Channel, team: &str, by_language: &str) -> Result<ChannelHours, Problem> {
-    let team_variable = format!("{}_hours", channel.as_str());
-    let language_variable = format!("{}_hours_by_language", channel.as_str());
-    let team = Week::parse(team).map_err(|e| malformed(&team_variable, e))?;
+    // The names are only needed to say which variable is malformed.
+    let team = Week::parse(team)
+        .map_err(|e| malformed(&format!("{}_hours", channel.as_str()), e))?;
     let mut languages: Vec<(&'static str, Week)> = Vec::new();
     for entry in by_language
         .split('|')
         .map(str::trim)
         .filter(|e| !e.is_empty())
     {
-        let bad = |why: String| malformed(&language_variable, why);
+        let bad =
+            |why: String| malformed(&format!("{}_hours_by_language", channel.as_str()), why);
         let (langs, hours) = entry
             .split_once(':')
             .filter(|(langs, _)| {
