@@ -38,6 +38,28 @@ pub trait KeyValue {
         let bytes = serde_json::to_vec(value).map_err(|e| StoreError(format!("cannot encode {key:?}: {e}")))?;
         self.set(key, &bytes)
     }
+
+    /// The counter `wasi:keyvalue/atomics.increment` keeps at `key` (absent: 0).
+    fn get_counter(&self, key: &str) -> Result<i64, StoreError> {
+        match self.get(key)? {
+            None => Ok(0),
+            Some(bytes) => counter_value(&bytes)
+                .ok_or_else(|| StoreError(format!("the counter at {key:?} is unreadable"))),
+        }
+    }
+}
+
+/// Reads a counter as `increment` left it, which depends on the backend:
+/// Spin's SQLite store keeps it as 8 little-endian bytes, Redis (`INCRBY`)
+/// as decimal text. Decimal is tried first; the two cannot be confused for
+/// any count below 3.4 x 10^18, whose top little-endian byte is never an
+/// ASCII digit.
+pub fn counter_value(bytes: &[u8]) -> Option<i64> {
+    let digits = bytes.strip_prefix(b"-").unwrap_or(bytes);
+    if !digits.is_empty() && digits.iter().all(u8::is_ascii_digit) {
+        return std::str::from_utf8(bytes).ok()?.parse().ok();
+    }
+    Some(i64::from_le_bytes(bytes.try_into().ok()?))
 }
 
 impl KeyValue for spin_sdk::key_value::Store {
@@ -99,5 +121,28 @@ mod tests {
         store.set("bad", b"{").unwrap();
         assert!(store.get_json::<Vec<i32>>("bad").is_err());
         assert_eq!(store.get_json::<Vec<i32>>("none").unwrap(), None);
+    }
+
+    #[test]
+    fn counters_read_the_same_from_sqlite_and_redis() {
+        let store = MemoryStore::default();
+        assert_eq!(store.get_counter("absent").unwrap(), 0);
+        store.set("sqlite", &12345678i64.to_le_bytes()).unwrap();
+        assert_eq!(store.get_counter("sqlite").unwrap(), 12345678);
+        store.set("redis", b"12345678").unwrap();
+        assert_eq!(store.get_counter("redis").unwrap(), 12345678);
+        store.set("negative", &(-3i64).to_le_bytes()).unwrap();
+        assert_eq!(store.get_counter("negative").unwrap(), -3);
+        store.set("negative-text", b"-3").unwrap();
+        assert_eq!(store.get_counter("negative-text").unwrap(), -3);
+    }
+
+    #[test]
+    fn a_value_that_is_no_counter_is_an_error() {
+        let store = MemoryStore::default();
+        for bad in [&b"abc"[..], b"", b"-", b"12 ", &[1, 0, 0, 0]] {
+            store.set("bad", bad).unwrap();
+            assert!(store.get_counter("bad").is_err(), "{bad:?} read as a counter");
+        }
     }
 }

@@ -280,17 +280,8 @@ pub fn is_plausible_id(id: &str) -> bool {
 /// resolved or closed): what `contact` estimates the wait from. Email cases
 /// are not counted (nobody waits on the line), so for `email` this is 0.
 pub fn open_cases(store: &impl KeyValue, channel: &str) -> Result<u64, StoreError> {
-    match store.get(&open_count_key(channel))? {
-        None => Ok(0),
-        Some(bytes) => std::str::from_utf8(&bytes)
-            .ok()
-            .and_then(|text| text.trim().parse::<i64>().ok())
-            // A counter can only dip below zero if a decrement was repeated; never report that.
-            .map(|n| n.max(0) as u64)
-            .ok_or_else(|| {
-                StoreError(format!("the open-case count for {channel:?} is unreadable"))
-            }),
-    }
+    // A counter can only dip below zero if a decrement was repeated; never report that.
+    Ok(store.get_counter(&open_count_key(channel))?.max(0) as u64)
 }
 
 /// The case `id`, whoever asks (callers decide who may see it).
@@ -338,13 +329,7 @@ pub fn case_ids_of(store: &impl KeyValue, user_id: &str) -> Result<Vec<String>, 
 
 /// The ids of every case, oldest first.
 pub fn all_case_ids(store: &impl KeyValue) -> Result<Vec<String>, StoreError> {
-    let claimed = match store.get(&index_count_key(ALL_CASES_INDEX))? {
-        None => 0,
-        Some(bytes) => std::str::from_utf8(&bytes)
-            .ok()
-            .and_then(|t| t.trim().parse::<u64>().ok())
-            .ok_or_else(|| StoreError("the case index's count is unreadable".into()))?,
-    };
+    let claimed = store.get_counter(&index_count_key(ALL_CASES_INDEX))?.max(0) as u64;
     // A position claimed by a writer that has not written it (yet, or ever) is skipped.
     let mut ids = Vec::new();
     for seq in 1..=claimed {

@@ -15,7 +15,8 @@ pub trait AtomicKeyValue: KeyValue {
         new: &[u8],
     ) -> Result<bool, StoreError>;
 
-    /// Adds `delta` to the decimal counter at `key` (absent: 0); the new value.
+    /// Adds `delta` to the counter at `key` (absent: 0); the new value.
+    /// Read it back with [`KeyValue::get_counter`]: how it is stored is the backend's.
     fn increment(&self, key: &str, delta: i64) -> Result<i64, StoreError>;
 }
 
@@ -34,16 +35,10 @@ impl AtomicKeyValue for MemoryStore {
         Ok(true)
     }
 
+    /// Kept as Spin's SQLite store keeps counters, 8 little-endian bytes.
     fn increment(&self, key: &str, delta: i64) -> Result<i64, StoreError> {
-        let current = match self.get(key)? {
-            None => 0,
-            Some(bytes) => std::str::from_utf8(&bytes)
-                .ok()
-                .and_then(|t| t.parse::<i64>().ok())
-                .ok_or_else(|| StoreError(format!("{key:?} is not a counter")))?,
-        };
-        let next = current + delta;
-        self.set(key, next.to_string().as_bytes())?;
+        let next = self.get_counter(key)? + delta;
+        self.set(key, &next.to_le_bytes())?;
         Ok(next)
     }
 }

@@ -277,6 +277,10 @@ async fn the_redis_backend_serves_stores_and_atomics() {
     for reply in futures_join(requests).await {
         assert_eq!(reply.unwrap().status().as_u16(), 200);
     }
+    // INCRBY keeps a counter as decimal text (SQLite: 8 little-endian bytes).
+    assert_eq!(app.get("/atomic-increment?key=n").await.json()["value"], 1);
+    assert_eq!(app.get("/atomic-increment?key=n").await.json()["value"], 2);
+    assert_eq!(app.get("/kv-get?store=default&key=n").await.json()["value"], "2");
     app.shutdown().await;
 
     // A second host on the same Redis sees the same data.

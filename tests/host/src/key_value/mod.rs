@@ -26,25 +26,12 @@ pub trait KeyValueStore: Send + Sync {
         expected: Option<&[u8]>,
         new: &[u8],
     ) -> Result<bool>;
-    /// Adds `delta` to the decimal integer stored at `key` (absent: 0).
+    /// Adds `delta` to the counter at `key` (absent: 0), kept as the
+    /// backend keeps it under Spin: 8 little-endian bytes in SQLite,
+    /// decimal text in Redis.
     async fn increment(&self, key: &str, delta: i64) -> Result<i64>;
     /// A cheap round trip, for health checks.
     async fn ping(&self) -> Result<()>;
-}
-
-/// Parses the decimal integer an `increment` stored.
-fn parse_counter(key: &str, value: Option<&[u8]>) -> Result<i64> {
-    match value {
-        None => Ok(0),
-        Some(bytes) => std::str::from_utf8(bytes)
-            .ok()
-            .and_then(|s| s.trim().parse().ok())
-            .ok_or_else(|| {
-                anyhow::anyhow!(
-                    "the value of {key:?} is not an integer, so it cannot be incremented"
-                )
-            }),
-    }
 }
 
 #[cfg(test)]
@@ -74,8 +61,6 @@ pub(crate) mod contract {
 
         assert_eq!(store.increment("n", 5).await.unwrap(), 5);
         assert_eq!(store.increment("n", -2).await.unwrap(), 3);
-        assert_eq!(store.get("n").await.unwrap().as_deref(), Some(&b"3"[..]));
-        assert!(store.increment("b", 1).await.is_ok());
         store.set("text", b"abc").await.unwrap();
         assert!(store.increment("text", 1).await.is_err());
         store.ping().await.unwrap();

@@ -1,6 +1,6 @@
 //! SQLite backend: Spin's table layout, one row per (store, key).
 
-use super::{KeyValueStore, parse_counter};
+use super::KeyValueStore;
 use anyhow::{Context, Result};
 use async_trait::async_trait;
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
@@ -153,11 +153,19 @@ impl KeyValueStore for SqliteStore {
     async fn increment(&self, key: &str, delta: i64) -> Result<i64> {
         let mut conn = self.conn.lock().map_err(|_| anyhow::anyhow!("the SQLite connection was poisoned by a panic"))?;
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let current = parse_counter(key, read(&tx, &self.label, key)?.as_deref())?;
+        let current = match read(&tx, &self.label, key)? {
+            None => 0,
+            Some(bytes) => i64::from_le_bytes(bytes.try_into().map_err(|_| {
+                anyhow::anyhow!(
+                    "the value of {key:?} is not a counter (8 little-endian bytes, as Spin's SQLite store keeps them), so it cannot be incremented; \
+                     if an older spin-host wrote it as text, delete the state folder (.spin/) to start afresh"
+                )
+            })?),
+        };
         let next = current
             .checked_add(delta)
             .ok_or_else(|| anyhow::anyhow!("incrementing {key:?} by {delta} overflows"))?;
-        write(&tx, &self.label, key, next.to_string().as_bytes())?;
+        write(&tx, &self.label, key, &next.to_le_bytes())?;
         tx.commit()?;
         Ok(next)
     }
@@ -175,6 +183,18 @@ mod tests {
     async fn meets_the_store_contract() {
         let conn = open_database(None).unwrap();
         super::super::contract::check(&SqliteStore::new(conn, "default")).await;
+    }
+
+    #[tokio::test]
+    async fn counters_are_stored_as_spin_stores_them() {
+        // Spin's SQLite store reads 8 little-endian bytes (and panics on
+        // anything else): a database file moves between this host and Spin.
+        let store = SqliteStore::new(open_database(None).unwrap(), "s");
+        store.increment("n", 258).await.unwrap();
+        assert_eq!(store.get("n").await.unwrap(), Some(258i64.to_le_bytes().to_vec()));
+        store.set("text", b"12").await.unwrap();
+        let refused = store.increment("text", 1).await.unwrap_err().to_string();
+        assert!(refused.contains("8 little-endian bytes"), "{refused}");
     }
 
     #[tokio::test]
