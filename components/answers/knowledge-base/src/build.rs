@@ -137,7 +137,8 @@ pub fn index(articles: &[Article]) -> Index {
                     let (slot, head_len, len) = lengths[doc as usize];
                     let weight =
                         if is_head { tf_weight(tf, head_len, avg_head_len[slot]) } else { tf_weight(tf, len, avg_len[slot]) };
-                    Posting { doc, weight }
+                    let docs: &[Doc] = &docs;
+                    Posting { topic: docs[doc as usize].topic, weight }
                 })
                 .collect(),
         )
@@ -220,7 +221,7 @@ pub fn to_rust(index: &Index) -> String {
 
 fn write_postings(out: &mut String, postings: &[Posting]) {
     for p in postings {
-        let _ = write!(out, "knowledge_base::search::Posting {{ doc: {}, weight: {:?} }}, ", p.doc, p.weight);
+        let _ = write!(out, "knowledge_base::search::Posting {{ topic: {}, weight: {:?} }}, ", p.topic, p.weight);
     }
 }
 

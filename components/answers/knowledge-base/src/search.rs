@@ -90,9 +90,13 @@ pub struct SynonymTerms {
 /// A document containing a term, and how much the term weighs in it: its
 /// count (fields weighted), saturated and normalised by the field's length
 /// as BM25 does ([`tf_weight`]). Computed when the index is built.
+///
+/// A term is one language's and a language has one article per topic, so
+/// the document is named by its topic: scoring adds straight into the
+/// topics' scores, without looking the document up.
 #[derive(Debug)]
 pub struct Posting {
-    pub doc: u32,
+    pub topic: u32,
     pub weight: f32,
 }
 
@@ -234,15 +238,15 @@ impl Index {
 
     /// BM25 per topic for the question's groups in one language. Work is
     /// proportional to the postings read, never to the number of documents
-    /// beyond one zeroed score slot each.
+    /// beyond one zeroed score slot per topic.
     fn score(&self, lang: &str, groups: &[Group], scores: &mut [f32]) {
         let Some(slot) = Self::lang_slot(lang) else { return };
         let n = self.docs_per_lang[slot] as f32;
-        // Dense per-document slots, and the list of slots in use so that only
+        // Dense per-topic slots, and the list of slots in use so that only
         // they are read back and cleared.
-        let mut best = vec![0.0f32; self.docs.len()];
+        let mut best = vec![0.0f32; scores.len()];
         let mut touched: Vec<u32> = Vec::new();
-        let mut per_term = vec![0.0f32; self.docs.len()];
+        let mut per_term = vec![0.0f32; scores.len()];
         let mut per_term_touched: Vec<u32> = Vec::new();
         for group in groups {
             for (term, weight) in &group.alternatives {
@@ -251,30 +255,30 @@ impl Index {
                     let idf = (1.0 + (n - df + 0.5) / (df + 0.5)).ln();
                     let factor = weight * field_weight * idf;
                     for posting in postings {
-                        let Some(sum) = per_term.get_mut(posting.doc as usize) else {
+                        let Some(sum) = per_term.get_mut(posting.topic as usize) else {
                             continue;
                         };
                         if *sum == 0.0 {
-                            per_term_touched.push(posting.doc);
+                            per_term_touched.push(posting.topic);
                         }
                         *sum += factor * posting.weight;
                     }
                 }
-                // A word counts once per document: its best form.
-                for doc in per_term_touched.drain(..) {
-                    let value = std::mem::take(&mut per_term[doc as usize]);
-                    let slot = &mut best[doc as usize];
+                // A word counts once per topic: its best form. (Scores are
+                // never NaN; a comparison spares wasm a call to `fmaxf`.)
+                for topic in per_term_touched.drain(..) {
+                    let value = std::mem::take(&mut per_term[topic as usize]);
+                    let slot = &mut best[topic as usize];
                     if *slot == 0.0 {
-                        touched.push(doc);
+                        touched.push(topic);
                     }
-                    *slot = slot.max(value);
+                    if value > *slot {
+                        *slot = value;
+                    }
                 }
             }
-            for doc in touched.drain(..) {
-                let value = std::mem::take(&mut best[doc as usize]);
-                if let Some(score) = self.docs.get(doc as usize).and_then(|d| scores.get_mut(d.topic as usize)) {
-                    *score += value;
-                }
+            for topic in touched.drain(..) {
+                scores[topic as usize] += std::mem::take(&mut best[topic as usize]);
             }
         }
     }
