@@ -137,7 +137,6 @@ pub fn index(articles: &[Article]) -> Index {
                     let (slot, head_len, len) = lengths[doc as usize];
                     let weight =
                         if is_head { tf_weight(tf, head_len, avg_head_len[slot]) } else { tf_weight(tf, len, avg_len[slot]) };
-                    let docs: &[Doc] = &docs;
                     Posting { topic: docs[doc as usize].topic, weight }
                 })
                 .collect(),

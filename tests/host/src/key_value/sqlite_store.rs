@@ -158,7 +158,7 @@ impl KeyValueStore for SqliteStore {
             Some(bytes) => i64::from_le_bytes(bytes.try_into().map_err(|_| {
                 anyhow::anyhow!(
                     "the value of {key:?} is not a counter (8 little-endian bytes, as Spin's SQLite store keeps them), so it cannot be incremented; \
-                     if an older spin-host wrote it as text, delete the state folder (.spin/) to start afresh"
+                     if an older spin-host wrote it as text, delete the state folder (`.spin/`, or --state-dir) to start afresh"
                 )
             })?),
         };
