@@ -20,16 +20,21 @@
 //! one-second warm-up run that is thrown away:
 //!
 //! - **latency**: one connection, one request at a time, on an otherwise idle
-//!   server: how long one buyer waits. The issues' latency targets ("within
-//!   2x of hello world") are read off this table. It is measured `--rounds`
-//!   times, every target once per round, so that hello and the routes share
-//!   the machine's slow and fast moments; each ratio is the median of its
-//!   rounds' ratios, and their lowest and highest are printed beside it;
+//!   server: how long one buyer waits. It is measured `--rounds` times, every
+//!   target once per round, so that hello and the routes share the machine's
+//!   slow and fast moments; each ratio is the median of its rounds' ratios,
+//!   and their lowest and highest are printed beside it;
 //! - **under load**: `--connections` connections from `--threads` threads,
 //!   which keeps both CPUs busy. Here p50 is mostly queueing (connections /
 //!   throughput), so this table says what a route costs in capacity.
 //!
 //! Each prints requests per second and the 50th and 99th latency percentiles.
+//!
+//! Then [`paired`] measures latency once more without `wrk`: hello and each
+//! target take turns every few milliseconds, so the machine's slow spells
+//! fall on both. Its ratios move by a few percent between rounds where
+//! `wrk`'s move by tens, so the issues' latency targets ("within 2x of hello
+//! world") are read off that table.
 //!
 //! Reading the ratios: every route is compared with the **host hello fixture**,
 //! so that the host's own overhead cancels out and what is left is the route's
@@ -53,6 +58,8 @@
 //! It also prints how long `App::load` of the real `spin.toml` takes with a
 //! cold and with a warm compile cache, and the size of every `.wasm` file in
 //! `target/wasm32-wasip2/release` that the two manifests use.
+
+mod paired;
 
 use anyhow::{Context, Result, bail};
 use end_to_end::{Running, app_options, fixture_options, repo_root, temp_dir};
@@ -114,7 +121,10 @@ fn targets(s: &Servers) -> Vec<Target> {
     }));
     targets.extend([
         // An email case opened (idempotency key reserved; email is always open, so `contact` is not asked), and a message added.
-        Target::new("POST /api/cases", s.real.url("/api/cases")).bearer(&s.token).script(OPEN_CASE_LUA),
+        Target::new("POST /api/cases", s.real.url("/api/cases"))
+            .bearer(&s.token)
+            .post_json(email_case())
+            .fresh_idempotency_key(),
         Target::new("POST /api/cases/{id}/messages", s.real.url(&format!("/api/cases/{}/messages", s.case_id)))
             .bearer(&s.token)
             .post_json(serde_json::json!({"body": "Any news about my question?"})),
@@ -137,8 +147,8 @@ struct Target {
     headers: Vec<(String, String)>,
     /// A JSON body: the request is a POST of it.
     body: Option<serde_json::Value>,
-    /// A wrk Lua script of the target's own, e.g. one that changes each request.
-    script: Option<String>,
+    /// Every request carries an `Idempotency-Key` of its own, so none is a replay.
+    fresh_idempotency_key: bool,
 }
 
 impl Target {
@@ -148,7 +158,7 @@ impl Target {
             url,
             headers: Vec::new(),
             body: None,
-            script: None,
+            fresh_idempotency_key: false,
         }
     }
 
@@ -158,23 +168,20 @@ impl Target {
         self
     }
 
-    /// A wrk Lua script of its own, e.g. one that changes each request.
-    fn script(mut self, lua: impl Into<String>) -> Self {
-        self.script = Some(lua.into());
+    fn fresh_idempotency_key(mut self) -> Self {
+        self.fresh_idempotency_key = true;
         self
     }
 
-    /// What wrk runs: the target's own script, or one that POSTs its body.
+    /// The wrk script that POSTs the body, each request with a key of its own if asked.
     fn lua(&self) -> Option<String> {
-        if let Some(lua) = &self.script {
-            return Some(lua.clone());
-        }
         let body = self.body.as_ref()?;
         // A JSON string literal is a valid Lua string literal for what JSON escapes.
         let literal = serde_json::to_string(&body.to_string()).ok()?;
-        Some(format!(
+        let post = format!(
             "wrk.method = \"POST\"\nwrk.body = {literal}\nwrk.headers[\"Content-Type\"] = \"application/json\"\n"
-        ))
+        );
+        Some(if self.fresh_idempotency_key { post + FRESH_IDEMPOTENCY_KEY_LUA } else { post })
     }
 
     fn header(mut self, name: &str, value: &str) -> Self {
@@ -642,9 +649,14 @@ async fn list_orders(app: &Running, token: &str) -> Result<()> {
     Ok(())
 }
 
+/// A new email case: always open, so `cases` does not ask `contact`.
+fn email_case() -> serde_json::Value {
+    serde_json::json!({"topic": "payment-methods", "channel": "email", "description": "Which cards do you take?"})
+}
+
 /// Opens an email case as the signed-in user; returns its id.
 async fn open_case(app: &Running, token: &str) -> Result<String> {
-    let body = serde_json::json!({"topic": "payment-methods", "channel": "email", "description": "Which cards do you take?"});
+    let body = email_case();
     let response = app
         .client
         .post(app.url("/api/cases"))
@@ -665,12 +677,9 @@ async fn open_case(app: &Running, token: &str) -> Result<String> {
         .with_context(|| format!("the new case has no id: {text}"))
 }
 
-/// Each request opens a new email case with an `Idempotency-Key` of its own
-/// (time, wrk thread and request number), so none is a replay.
-const OPEN_CASE_LUA: &str = r#"wrk.method = "POST"
-wrk.body = '{"topic":"payment-methods","channel":"email","description":"Which cards do you take?"}'
-wrk.headers["Content-Type"] = "application/json"
-local threads = 0
+/// Gives each request an `Idempotency-Key` of its own (time, wrk thread and
+/// request number).
+const FRESH_IDEMPOTENCY_KEY_LUA: &str = r#"local threads = 0
 function setup(thread)
   threads = threads + 1
   thread:set("tid", threads)
@@ -1005,6 +1014,10 @@ async fn bench(args: &Args, dirs: &StateDirs) -> Result<()> {
             measured.rounds.push(idle);
         }
     }
+    let paired = {
+        let (targets, rounds, seconds) = (targets.clone(), args.rounds, load.seconds);
+        tokio::task::spawn_blocking(move || paired::measure(&targets, rounds, seconds)).await??
+    };
     let mut under_load = Vec::new();
     for target in targets {
         eprintln!("{}: {}s under load", target.name, load.seconds);
@@ -1017,6 +1030,7 @@ async fn bench(args: &Args, dirs: &StateDirs) -> Result<()> {
     hyper_task.abort();
 
     print_results("Latency: an idle server, one request at a time", &latency, one_at_a_time);
+    paired::print(&paired, load.seconds);
     print_results("Under load: what each route costs in capacity", &under_load, load);
     print_start_up(&start_up);
     print_wasm_sizes(&sizes);
