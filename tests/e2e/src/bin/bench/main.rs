@@ -616,25 +616,30 @@ fn scaled_kb_manifest(state_dir: &Path) -> Result<PathBuf> {
     Ok(path)
 }
 
-/// Signs in on the real app; returns the session token.
-async fn sign_in(app: &Running, email: &str, password: &str) -> Result<String> {
-    let response = app
-        .client
-        .post(app.url("/api/session"))
-        .json(&serde_json::json!({ "email": email, "password": password }))
-        .send()
-        .await?;
+/// Sends `request`, a setup step that must answer `201 Created` with JSON;
+/// the string `field` of that answer. `what` names the step in errors.
+async fn created(request: reqwest::RequestBuilder, what: &str, field: &str) -> Result<String> {
+    let response = request.send().await?;
     let status = response.status();
     let text = response.text().await?;
     if status.as_u16() != 201 {
-        bail!("signing in as {email} answered {status}: {text}");
+        bail!("{what} answered {status}: {text}");
     }
     let body: serde_json::Value = serde_json::from_str(&text)
-        .with_context(|| format!("sign-in answer is not JSON: {text}"))?;
-    body["token"]
+        .with_context(|| format!("{what}: the answer is not JSON: {text}"))?;
+    body[field]
         .as_str()
         .map(str::to_string)
-        .with_context(|| format!("sign-in answer has no token: {text}"))
+        .with_context(|| format!("{what}: the answer has no {field}: {text}"))
+}
+
+/// Signs in on the real app; returns the session token.
+async fn sign_in(app: &Running, email: &str, password: &str) -> Result<String> {
+    let request = app
+        .client
+        .post(app.url("/api/session"))
+        .json(&serde_json::json!({ "email": email, "password": password }));
+    created(request, &format!("signing in as {email}"), "token").await
 }
 
 /// Lists the signed-in user's orders, as the page does first: `orders`
@@ -656,25 +661,8 @@ fn email_case() -> serde_json::Value {
 
 /// Opens an email case as the signed-in user; returns its id.
 async fn open_case(app: &Running, token: &str) -> Result<String> {
-    let body = email_case();
-    let response = app
-        .client
-        .post(app.url("/api/cases"))
-        .bearer_auth(token)
-        .json(&body)
-        .send()
-        .await?;
-    let status = response.status();
-    let text = response.text().await?;
-    if status.as_u16() != 201 {
-        bail!("opening a case answered {status}: {text}");
-    }
-    let body: serde_json::Value =
-        serde_json::from_str(&text).with_context(|| format!("the new case is not JSON: {text}"))?;
-    body["id"]
-        .as_str()
-        .map(str::to_string)
-        .with_context(|| format!("the new case has no id: {text}"))
+    let request = app.client.post(app.url("/api/cases")).bearer_auth(token).json(&email_case());
+    created(request, "opening a case", "id").await
 }
 
 /// Gives each request an `Idempotency-Key` of its own (time, wrk thread and
