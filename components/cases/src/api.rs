@@ -260,7 +260,13 @@ fn back_to_review(
 /// `GET /api/cases/{id}/messages?after=N&limit=M`: the messages after
 /// position `N` (0: from the start), oldest first. A page polls with the
 /// last `seq` it has; `next_after` is what to ask with next time.
-pub fn list_messages(store: &impl KeyValue, caller: &User, id: &str, raw_query: &str) -> ApiResult {
+pub fn list_messages(
+    store: &impl KeyValue,
+    caller: &User,
+    id: &str,
+    raw_query: &str,
+    now: i64,
+) -> ApiResult {
     let (case, _) = visible_case(store, caller, id)?;
     let mut after = 0;
     let mut limit = DEFAULT_PAGE;
@@ -270,7 +276,7 @@ pub fn list_messages(store: &impl KeyValue, caller: &User, id: &str, raw_query: 
             _ => limit = number_param("limit", value, 1usize, MAX_PAGE)?,
         }
     }
-    let messages = case_records::messages(store, &case.id, after, limit)?;
+    let messages = case_records::messages(store, &case.id, after, limit, now)?;
     let next_after = messages.last().map_or(after, |m| m.seq);
     Ok(personal(
         200,

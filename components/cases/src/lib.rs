@@ -131,7 +131,7 @@ async fn route(req: &ApiRequest) -> ApiResult {
         (RouteId::Cases, _) => (open_case(req, &store, &caller, now).await?, None),
         (RouteId::Case(id), _) => (api::get_case(&store, &caller, id)?, None),
         (RouteId::Messages(id), "GET") => {
-            (api::list_messages(&store, &caller, id, req.query())?, None)
+            (api::list_messages(&store, &caller, id, req.query(), now)?, None)
         }
         (RouteId::Messages(id), _) => api::post_message(&store, &caller, id, req.body(), now)?,
         (RouteId::Status(id), _) => (api::set_status(&store, &caller, id, req.body(), now)?, None),

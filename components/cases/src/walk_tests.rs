@@ -139,7 +139,7 @@ fn anna_opens_a_case_the_seller_answers_and_an_agent_resolves_it_with_a_partial_
         NOW + 20,
     )
     .unwrap();
-    let messages = api::list_messages(&world.cases, &anna(), &id, "after=0")
+    let messages = api::list_messages(&world.cases, &anna(), &id, "after=0", NOW + 30)
         .unwrap()
         .json_body();
     let roles: Vec<&str> = messages["messages"]
@@ -150,7 +150,7 @@ fn anna_opens_a_case_the_seller_answers_and_an_agent_resolves_it_with_a_partial_
         .collect();
     assert_eq!(roles, ["seller", "buyer"]);
     assert_eq!(
-        api::list_messages(&world.cases, &rossi(), &id, "after=2")
+        api::list_messages(&world.cases, &rossi(), &id, "after=2", NOW + 30)
             .unwrap()
             .json_body()["messages"],
         json!([])

@@ -3,11 +3,11 @@
 //! channel are open ([`open_cases`]) to estimate the wait.
 //!
 //! Spin's key-value API has no transactions, so every record that two
-//! requests can write at once is written with compare-and-swap
-//! (`wasi:keyvalue/atomics`, see [`writer::AtomicKeyValue`]): the case itself,
-//! append-only logs (messages, case lists) whose slots are claimed by
-//! insert-if-absent, idempotency keys, and the open-case counters
-//! (atomic increments). Only `cases` writes (the `writer` feature).
+//! requests can write at once is written with `wasi:keyvalue/atomics` (see
+//! [`writer::AtomicKeyValue`]): the case itself and idempotency keys by
+//! compare-and-swap; messages and case lists in slots claimed by an atomic
+//! increment; the open-case counters by increments. Only `cases` writes (the
+//! `writer` feature).
 
 use conversations::Conversation;
 use key_value::{KeyValue, StoreError};
@@ -247,15 +247,19 @@ pub struct Message {
 fn case_key(id: &str) -> String {
     format!("case:{id}")
 }
-/// A case's messages: an append-only log (see [`writer::append`]).
+/// A case's messages, in slots claimed like an index's (see
+/// `writer::append_message` and [`messages`]). Named apart from the
+/// `case:{id}:messages` logs of earlier versions, whose slots were claimed
+/// another way: a store they wrote is read, never overwritten.
 fn messages_log(id: &str) -> String {
-    format!("case:{id}:messages")
+    format!("case:{id}:message")
 }
 /// Every case, in the order it opened: an index (see `writer::list_in_index`).
 const ALL_CASES_INDEX: &str = "cases";
-/// The cases a user is buyer or seller of.
-fn cases_of_log(user_id: &str) -> String {
-    format!("cases-of:{user_id}")
+/// The cases a user is buyer or seller of: an index (named apart from the
+/// `cases-of:` logs of earlier versions, as [`messages_log`] is).
+fn party_cases_index(user_id: &str) -> String {
+    format!("party-cases:{user_id}")
 }
 fn open_count_key(channel: &str) -> String {
     format!("open-count:{channel}")
@@ -292,50 +296,89 @@ pub fn case(store: &impl KeyValue, id: &str) -> Result<Option<Case>, StoreError>
     store.get_json(&case_key(id))
 }
 
-/// Reads a log's entries after `after`, in order, at most `limit`: the
-/// entries are contiguous from 1, so the first missing one ends the log.
-fn read_log<T: serde::de::DeserializeOwned>(
-    store: &impl KeyValue,
-    log: &str,
-    after: u64,
-    limit: usize,
-) -> Result<Vec<T>, StoreError> {
-    let mut entries = Vec::new();
-    let mut seq = after;
-    while entries.len() < limit {
-        seq += 1;
-        match store.get_json(&slot_key(log, seq))? {
-            Some(entry) => entries.push(entry),
-            None => break,
-        }
-    }
-    Ok(entries)
-}
+/// How long a claimed message slot may stay unwritten before readers pass
+/// it. Its writer claims it, then writes it a moment later; one that died
+/// in between leaves it empty for good. A minute is far longer than a
+/// healthy request, and short enough for a conversation to go on.
+pub const UNWRITTEN_MESSAGE_GRACE_SECS: i64 = 60;
 
-/// The messages of case `id` after position `after`, oldest first, at most `limit`.
+/// The messages of case `id` after position `after`, oldest first, at most
+/// `limit`, as of `now`.
+///
+/// A claimed slot that is still empty stops the list: its message may be
+/// being written, and a poller that passed it would never see it. It is
+/// passed only once a later message is [`UNWRITTEN_MESSAGE_GRACE_SECS`] old:
+/// that slot was claimed earlier still, so its writer is gone.
 pub fn messages(
     store: &impl KeyValue,
     id: &str,
     after: u64,
     limit: usize,
+    now: i64,
 ) -> Result<Vec<Message>, StoreError> {
-    read_log(store, &messages_log(id), after, limit)
+    let log = messages_log(id);
+    let claimed = claimed_positions(store, &log)?;
+    let mut messages = Vec::new();
+    let mut seq = after;
+    while messages.len() < limit && seq < claimed {
+        seq += 1;
+        if let Some(message) = store.get_json(&slot_key(&log, seq))? {
+            messages.push(message);
+            continue;
+        }
+        match next_written(store, &log, seq, claimed)? {
+            Some((later, message)) if message.at <= now - UNWRITTEN_MESSAGE_GRACE_SECS => {
+                seq = later;
+                messages.push(message);
+            }
+            _ => break,
+        }
+    }
+    Ok(messages)
+}
+
+/// The first message written after slot `seq` of `log`, and its slot.
+fn next_written(
+    store: &impl KeyValue,
+    log: &str,
+    seq: u64,
+    claimed: u64,
+) -> Result<Option<(u64, Message)>, StoreError> {
+    for later in seq + 1..=claimed {
+        if let Some(message) = store.get_json(&slot_key(log, later))? {
+            return Ok(Some((later, message)));
+        }
+    }
+    Ok(None)
+}
+
+/// How many positions of an index have been claimed.
+fn claimed_positions(store: &impl KeyValue, index: &str) -> Result<u64, StoreError> {
+    Ok(store.get_counter(&index_count_key(index))?.max(0) as u64)
+}
+
+/// Every entry of an index, in the order their positions were claimed. A
+/// position claimed by a writer that has not written it (yet, or ever) is
+/// skipped: an index lists records stored before they were listed.
+fn read_index<T: serde::de::DeserializeOwned>(
+    store: &impl KeyValue,
+    index: &str,
+) -> Result<Vec<T>, StoreError> {
+    let mut entries = Vec::new();
+    for seq in 1..=claimed_positions(store, index)? {
+        if let Some(entry) = store.get_json(&slot_key(index, seq))? {
+            entries.push(entry);
+        }
+    }
+    Ok(entries)
 }
 
 /// The ids of the cases `user_id` is buyer or seller of, oldest first.
 pub fn case_ids_of(store: &impl KeyValue, user_id: &str) -> Result<Vec<String>, StoreError> {
-    read_log(store, &cases_of_log(user_id), 0, usize::MAX)
+    read_index(store, &party_cases_index(user_id))
 }
 
 /// The ids of every case, oldest first.
 pub fn all_case_ids(store: &impl KeyValue) -> Result<Vec<String>, StoreError> {
-    let claimed = store.get_counter(&index_count_key(ALL_CASES_INDEX))?.max(0) as u64;
-    // A position claimed by a writer that has not written it (yet, or ever) is skipped.
-    let mut ids = Vec::new();
-    for seq in 1..=claimed {
-        if let Some(id) = store.get_json(&slot_key(ALL_CASES_INDEX, seq))? {
-            ids.push(id);
-        }
-    }
-    Ok(ids)
+    read_index(store, ALL_CASES_INDEX)
 }

@@ -1,7 +1,7 @@
 //! Cases end to end: the real `cases.wasm` with `auth`, `orders` and
 //! `contact` from spin.toml on the project's host. Anna's walk from a
-//! question to a resolved case, every rule broken on purpose, and
-//! concurrent creations with and without one `Idempotency-Key`.
+//! question to a resolved case, every rule broken on purpose, concurrent
+//! creations with and without one `Idempotency-Key`, and concurrent messages.
 //!
 //! The clock is pinned to a Tuesday 10:00 in Amsterdam, inside chat and
 //! phone hours, so no test depends on the hour it runs at.
@@ -578,4 +578,59 @@ async fn fifty_concurrent_creations_with_different_keys_make_fifty_cases() {
             200
         );
     }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn forty_messages_sent_at_once_by_both_parties_are_all_kept_in_one_order() {
+    let app = Arc::new(start_app("cases-many-messages", TUESDAY_10AM, &[]).await);
+    let anna = sign_in(&app, "anna@example.com").await;
+    let seller = sign_in(&app, "studio.rossi@example.com").await;
+    let id = opened(&app, &anna, &email_case("ord-T5WQ2", "tracking")).await;
+    let tasks: Vec<_> = (0..40)
+        .map(|i| {
+            let (app, id) = (app.clone(), id.clone());
+            let token = if i % 2 == 0 {
+                anna.clone()
+            } else {
+                seller.clone()
+            };
+            tokio::spawn(async move {
+                app.post_as(
+                    &token,
+                    &format!("/api/cases/{id}/messages"),
+                    &json!({"body": format!("message {i}")}),
+                )
+                .await
+            })
+        })
+        .collect();
+    let mut positions = std::collections::BTreeSet::new();
+    for task in tasks {
+        let reply = task.await.unwrap();
+        assert_eq!(reply.status, 201, "{}", reply.text);
+        positions.insert(reply.json()["seq"].as_u64().unwrap());
+    }
+    // Every writer got a position of its own, with none skipped...
+    assert_eq!(positions, (1..=40).collect());
+    // ...and reading them back finds each message at the position it was told.
+    let listed = app
+        .get_as(
+            &seller,
+            &format!("/api/cases/{id}/messages?after=0&limit=100"),
+        )
+        .await
+        .json();
+    let messages = listed["messages"].as_array().unwrap();
+    assert_eq!(messages.len(), 40, "{listed}");
+    let bodies: std::collections::BTreeSet<&str> = messages
+        .iter()
+        .map(|m| m["body"].as_str().unwrap())
+        .collect();
+    assert_eq!(bodies.len(), 40);
+    let seqs: Vec<u64> = messages
+        .iter()
+        .map(|m| m["seq"].as_u64().unwrap())
+        .collect();
+    assert_eq!(seqs, (1..=40).collect::<Vec<_>>());
+    assert_eq!(listed["next_after"], 40);
 }
