@@ -250,7 +250,7 @@ fn case_key(id: &str) -> String {
 /// A case's messages, in slots claimed like an index's (see
 /// `writer::append_message` and [`messages`]). Named apart from the
 /// `case:{id}:messages` logs of earlier versions, whose slots were claimed
-/// another way: a store they wrote is read, never overwritten.
+/// another way, so that this version never overwrites what they wrote.
 fn messages_log(id: &str) -> String {
     format!("case:{id}:message")
 }

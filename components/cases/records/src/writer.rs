@@ -53,7 +53,7 @@ fn encode<T: Serialize>(value: &T) -> Result<Vec<u8>, StoreError> {
 /// Claims the next position of the index `index` (1, 2, ...) with one
 /// atomic increment: no two writers ever get the same one, on this host or
 /// on either of Spin's stores. (Claiming a slot with insert-if-absent did
-/// not hold on Spin: see the README's Key-value stores.)
+/// not hold on Spin: see "The project's host" in the README.)
 fn claim_position(store: &impl AtomicKeyValue, index: &str) -> Result<u64, StoreError> {
     let seq = store.increment(&index_count_key(index), 1)?;
     u64::try_from(seq).map_err(|_| StoreError(format!("the index {index:?} has a negative count")))
@@ -448,7 +448,7 @@ mod tests {
     }
 
     /// A store whose compare-and-swap cannot be trusted, as Spin's cannot
-    /// (see the README's Key-value stores): here it refuses outright.
+    /// (see "The project's host" in the README): here it refuses outright.
     struct UntrustedSwap(MemoryStore);
 
     impl KeyValue for UntrustedSwap {
