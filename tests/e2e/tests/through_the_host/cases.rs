@@ -604,15 +604,18 @@ async fn forty_messages_sent_at_once_by_both_parties_are_all_kept_in_one_order()
             })
         })
         .collect();
-    let mut positions = std::collections::BTreeSet::new();
+    let mut told = std::collections::BTreeMap::new();
     for task in tasks {
         let reply = task.await.unwrap();
         assert_eq!(reply.status, 201, "{}", reply.text);
-        positions.insert(reply.json()["seq"].as_u64().unwrap());
+        let message = reply.json();
+        told.insert(message["seq"].as_u64().unwrap(), message["body"].clone());
     }
     // Every writer got a position of its own, with none skipped...
-    assert_eq!(positions, (1..=40).collect());
-    // ...and reading them back finds each message at the position it was told.
+    assert_eq!(
+        told.keys().copied().collect::<Vec<_>>(),
+        (1..=40).collect::<Vec<_>>()
+    );
     let listed = app
         .get_as(
             &seller,
@@ -620,17 +623,13 @@ async fn forty_messages_sent_at_once_by_both_parties_are_all_kept_in_one_order()
         )
         .await
         .json();
-    let messages = listed["messages"].as_array().unwrap();
-    assert_eq!(messages.len(), 40, "{listed}");
-    let bodies: std::collections::BTreeSet<&str> = messages
+    // ...and reading them back finds each message, in order, at the position it was told.
+    let read: Vec<(u64, Value)> = listed["messages"]
+        .as_array()
+        .unwrap()
         .iter()
-        .map(|m| m["body"].as_str().unwrap())
+        .map(|m| (m["seq"].as_u64().unwrap(), m["body"].clone()))
         .collect();
-    assert_eq!(bodies.len(), 40);
-    let seqs: Vec<u64> = messages
-        .iter()
-        .map(|m| m["seq"].as_u64().unwrap())
-        .collect();
-    assert_eq!(seqs, (1..=40).collect::<Vec<_>>());
+    assert_eq!(read, told.into_iter().collect::<Vec<_>>(), "{listed}");
     assert_eq!(listed["next_after"], 40);
 }
