@@ -284,8 +284,7 @@ pub fn is_plausible_id(id: &str) -> bool {
 /// resolved or closed): what `contact` estimates the wait from. Email cases
 /// are not counted (nobody waits on the line), so for `email` this is 0.
 pub fn open_cases(store: &impl KeyValue, channel: &str) -> Result<u64, StoreError> {
-    // A counter can only dip below zero if a decrement was repeated; never report that.
-    Ok(store.get_counter(&open_count_key(channel))?.max(0) as u64)
+    count(store, &open_count_key(channel))
 }
 
 /// The case `id`, whoever asks (callers decide who may see it).
@@ -354,7 +353,13 @@ fn next_written(
 
 /// How many positions of an index have been claimed.
 fn claimed_positions(store: &impl KeyValue, index: &str) -> Result<u64, StoreError> {
-    Ok(store.get_counter(&index_count_key(index))?.max(0) as u64)
+    count(store, &index_count_key(index))
+}
+
+/// The counter at `key` as a count. A counter can only dip below zero if a
+/// decrement was repeated; never report that.
+fn count(store: &impl KeyValue, key: &str) -> Result<u64, StoreError> {
+    Ok(store.get_counter(key)?.max(0) as u64)
 }
 
 /// Every entry of an index, in the order their positions were claimed. A
