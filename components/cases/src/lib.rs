@@ -17,9 +17,9 @@ use case_records::writer::AtomicKeyValue;
 use key_value::{KeyValue, StoreError};
 use spin_sdk::http::{IncomingRequest, Request, Response, ResponseOutparam};
 use spin_sdk::http_component;
-use spin_sdk::wit::wasi::keyvalue::{atomics, store as wasi_kv};
+use spin_sdk::wit::wasi::keyvalue::{atomics, batch, store as wasi_kv};
 
-/// The `cases` store through `wasi:keyvalue`, which has compare-and-swap.
+/// The `cases` store through `wasi:keyvalue`, which has compare-and-swap and batches.
 struct Bucket(wasi_kv::Bucket);
 
 fn kv_error(e: wasi_kv::Error) -> StoreError {
@@ -45,6 +45,11 @@ impl KeyValue for Bucket {
 
     fn delete(&self, key: &str) -> Result<(), StoreError> {
         self.0.delete(key).map_err(kv_error)
+    }
+
+    /// One call, and on Spin's stores one commit (SQLite) or one `MSET` (Redis).
+    fn set_many(&self, entries: &[(String, Vec<u8>)]) -> Result<(), StoreError> {
+        batch::set_many(&self.0, entries).map_err(kv_error)
     }
 }
 

@@ -25,6 +25,13 @@ pub trait KeyValue {
     fn set(&self, key: &str, value: &[u8]) -> Result<(), StoreError>;
     fn delete(&self, key: &str) -> Result<(), StoreError>;
 
+    /// Writes every entry. A store that can write them in one round trip
+    /// (`wasi:keyvalue/batch`) does; a reader may still see some before the
+    /// others, as the interface promises no atomicity.
+    fn set_many(&self, entries: &[(String, Vec<u8>)]) -> Result<(), StoreError> {
+        entries.iter().try_for_each(|(key, value)| self.set(key, value))
+    }
+
     fn get_json<T: DeserializeOwned>(&self, key: &str) -> Result<Option<T>, StoreError> {
         match self.get(key)? {
             None => Ok(None),

@@ -22,7 +22,7 @@ mod bindings {
 
 use bindings::Host_;
 use bindings::fermyon::spin::{key_value, llm, variables};
-use bindings::wasi::keyvalue::{atomics, store as wasi_store};
+use bindings::wasi::keyvalue::{atomics, batch, store as wasi_store};
 
 /// A store a component opened: its label and backend.
 pub struct OpenStore {
@@ -193,6 +193,47 @@ impl atomics::Host for HostState {
             }
             Err(e) => Ok(Err(atomics::CasError::StoreError(wasi_store::Error::Other(format!("{e:#}"))))),
         }
+    }
+}
+
+impl batch::Host for HostState {
+    async fn get_many(
+        &mut self,
+        bucket: Resource<OpenBucket>,
+        keys: Vec<String>,
+    ) -> wasmtime::Result<Result<Vec<(String, Option<Vec<u8>>)>, wasi_store::Error>> {
+        let (label, store) = self.bucket_of(&bucket)?;
+        let mut found = Vec::with_capacity(keys.len());
+        for key in keys {
+            match store.get(&key).await {
+                Ok(value) => found.push((key, value)),
+                Err(e) => return Ok(Err(wasi_store::Error::Other(kv_other(&label, e)))),
+            }
+        }
+        Ok(Ok(found))
+    }
+
+    async fn set_many(
+        &mut self,
+        bucket: Resource<OpenBucket>,
+        key_values: Vec<(String, Vec<u8>)>,
+    ) -> wasmtime::Result<Result<(), wasi_store::Error>> {
+        let (label, store) = self.bucket_of(&bucket)?;
+        Ok(store.set_many(&key_values).await.map_err(|e| wasi_store::Error::Other(kv_other(&label, e))))
+    }
+
+    async fn delete_many(
+        &mut self,
+        bucket: Resource<OpenBucket>,
+        keys: Vec<String>,
+    ) -> wasmtime::Result<Result<(), wasi_store::Error>> {
+        let (label, store) = self.bucket_of(&bucket)?;
+        for key in keys {
+            if let Err(e) = store.delete(&key).await {
+                return Ok(Err(wasi_store::Error::Other(kv_other(&label, e))));
+            }
+        }
+        Ok(Ok(()))
     }
 }
 

@@ -4,10 +4,11 @@
 //!
 //! Spin's key-value API has no transactions, so every record that two
 //! requests can write at once is written with `wasi:keyvalue/atomics` (see
-//! [`writer::AtomicKeyValue`]): the case itself and idempotency keys by
+//! [`writer::AtomicKeyValue`]): changes to a case and idempotency keys by
 //! compare-and-swap; messages and case lists in slots claimed by an atomic
-//! increment; the open-case counters by increments. Only `cases` writes (the
-//! `writer` feature).
+//! increment (a new case and its list entries then in one batch); the
+//! open-case counters by increments. Only `cases` writes (the `writer`
+//! feature).
 
 use conversations::Conversation;
 use key_value::{KeyValue, StoreError};
@@ -254,7 +255,7 @@ fn case_key(id: &str) -> String {
 fn messages_log(id: &str) -> String {
     format!("case:{id}:message")
 }
-/// Every case, in the order it opened: an index (see `writer::list_in_index`).
+/// Every case, in the order it opened: an index (see `writer::insert_case`).
 const ALL_CASES_INDEX: &str = "cases";
 /// The cases a user is buyer or seller of: an index (named apart from the
 /// `cases-of:` logs of earlier versions, as [`messages_log`] is).

@@ -59,31 +59,34 @@ fn claim_position(store: &impl AtomicKeyValue, index: &str) -> Result<u64, Store
     u64::try_from(seq).map_err(|_| StoreError(format!("the index {index:?} has a negative count")))
 }
 
-/// Lists `entry` in the index `index`: claims a position, then writes it.
-/// A writer that dies in between leaves a gap, which readers skip (see
-/// [`read_index`]).
-fn list_in_index(
-    store: &impl AtomicKeyValue,
-    index: &str,
-    entry: &[u8],
-) -> Result<u64, StoreError> {
-    let seq = claim_position(store, index)?;
-    store.set(&slot_key(index, seq), entry)?;
-    Ok(seq)
-}
-
-/// Stores a new case under its id, only if the id is free (`false` if taken),
-/// and lists it for its parties and the agents' queue.
+/// Stores a new case under its id, unless the id is taken (`false`), and
+/// lists it for its parties and the agents' queue. Its list positions are
+/// claimed first, one atomic increment each; then the case and its list
+/// entries are written in one batch: one commit on Spin's SQLite store, one
+/// `MSET` on Redis. A reader skips an entry whose case is not there (yet),
+/// and a position whose entry is not (see [`read_index`]), so a writer that
+/// dies on the way lists nothing.
 pub fn insert_case(store: &impl AtomicKeyValue, case: &Case) -> Result<bool, StoreError> {
-    if !store.compare_and_swap(&case_key(&case.id), None, &encode(case)?)? {
+    let key = case_key(&case.id);
+    // Ids are 80 random bits: this check is for the one repeat in 10^24,
+    // which no concurrent writer could race for.
+    if store.get(&key)?.is_some() {
         return Ok(false);
     }
-    let id = encode(&case.id)?;
-    list_in_index(store, ALL_CASES_INDEX, &id)?;
-    list_in_index(store, &party_cases_index(&case.buyer_id), &id)?;
+    let mut indexes = vec![
+        ALL_CASES_INDEX.to_string(),
+        party_cases_index(&case.buyer_id),
+    ];
     if let Some(seller) = case.seller_id.as_deref().filter(|s| *s != case.buyer_id) {
-        list_in_index(store, &party_cases_index(seller), &id)?;
+        indexes.push(party_cases_index(seller));
     }
+    let id = encode(&case.id)?;
+    let mut entries = vec![(key, encode(case)?)];
+    for index in &indexes {
+        let seq = claim_position(store, index)?;
+        entries.push((slot_key(index, seq), id.clone()));
+    }
+    store.set_many(&entries)?;
     if case.status.is_open() && case.channel.is_live() {
         store.increment(&open_count_key(case.channel.as_str()), 1)?;
     }
@@ -447,39 +450,58 @@ mod tests {
         );
     }
 
-    /// A store whose compare-and-swap cannot be trusted, as Spin's cannot
-    /// (see "The project's host" in the README): here it refuses outright.
-    struct UntrustedSwap(MemoryStore);
+    /// A store that fails the way a real one can. `swaps_refused`: its
+    /// compare-and-swap cannot be trusted, as Spin's cannot (see "The
+    /// project's host" in the README), so here it refuses outright.
+    /// `batches_fail`: the backend goes away before a batch is written.
+    #[derive(Default)]
+    struct FaultyStore {
+        inner: MemoryStore,
+        swaps_refused: bool,
+        batches_fail: bool,
+    }
 
-    impl KeyValue for UntrustedSwap {
+    impl KeyValue for FaultyStore {
         fn get(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
-            self.0.get(key)
+            self.inner.get(key)
         }
         fn set(&self, key: &str, value: &[u8]) -> Result<(), StoreError> {
-            self.0.set(key, value)
+            self.inner.set(key, value)
         }
         fn delete(&self, key: &str) -> Result<(), StoreError> {
-            self.0.delete(key)
+            self.inner.delete(key)
+        }
+        fn set_many(&self, entries: &[(String, Vec<u8>)]) -> Result<(), StoreError> {
+            if self.batches_fail {
+                return Err(StoreError("the store went away".into()));
+            }
+            self.inner.set_many(entries)
         }
     }
 
-    impl AtomicKeyValue for UntrustedSwap {
+    impl AtomicKeyValue for FaultyStore {
         fn compare_and_swap(
             &self,
             key: &str,
-            _: Option<&[u8]>,
-            _: &[u8],
+            expected: Option<&[u8]>,
+            new: &[u8],
         ) -> Result<bool, StoreError> {
-            Err(StoreError(format!("compare-and-swap of {key:?} refused")))
+            if self.swaps_refused {
+                return Err(StoreError(format!("compare-and-swap of {key:?} refused")));
+            }
+            self.inner.compare_and_swap(key, expected, new)
         }
         fn increment(&self, key: &str, delta: i64) -> Result<i64, StoreError> {
-            self.0.increment(key, delta)
+            self.inner.increment(key, delta)
         }
     }
 
     #[test]
     fn messages_need_no_compare_and_swap_only_increments() {
-        let store = UntrustedSwap(MemoryStore::default());
+        let store = FaultyStore {
+            swaps_refused: true,
+            ..FaultyStore::default()
+        };
         for body in ["one", "two"] {
             let mut m = message("u-anna", PartyRole::Buyer, body, 1);
             append_message(&store, "EU-AAAA-AAAA", &mut m).unwrap();
@@ -501,6 +523,38 @@ mod tests {
         )
         .unwrap();
         assert_eq!(case_ids_of(&store, "u-anna").unwrap(), ["EU-AAAA-AAAA"]);
+    }
+
+    #[test]
+    fn a_new_case_needs_no_compare_and_swap() {
+        let store = FaultyStore {
+            swaps_refused: true,
+            ..FaultyStore::default()
+        };
+        let case = new_case("EU-AAAA-AAAA", "u-anna", Some("u-rossi"), Channel::Email);
+        assert!(insert_case(&store, &case).unwrap());
+        assert_eq!(case_ids_of(&store, "u-rossi").unwrap(), ["EU-AAAA-AAAA"]);
+    }
+
+    #[test]
+    fn a_case_whose_batch_was_never_written_is_neither_stored_nor_listed() {
+        let mut store = FaultyStore {
+            batches_fail: true,
+            ..FaultyStore::default()
+        };
+        let lost = new_case("EU-AAAA-AAAA", "u-anna", Some("u-rossi"), Channel::Email);
+        assert!(insert_case(&store, &lost).is_err());
+        assert_eq!(case(&store, "EU-AAAA-AAAA").unwrap(), None);
+        assert!(case_ids_of(&store, "u-anna").unwrap().is_empty());
+        assert!(all_case_ids(&store).unwrap().is_empty());
+
+        // The positions it claimed stay empty; the next case is listed after them.
+        store.batches_fail = false;
+        let next = new_case("EU-BBBB-BBBB", "u-anna", Some("u-rossi"), Channel::Email);
+        assert!(insert_case(&store, &next).unwrap());
+        assert_eq!(case_ids_of(&store, "u-anna").unwrap(), ["EU-BBBB-BBBB"]);
+        assert_eq!(case_ids_of(&store, "u-rossi").unwrap(), ["EU-BBBB-BBBB"]);
+        assert_eq!(all_case_ids(&store).unwrap(), ["EU-BBBB-BBBB"]);
     }
 
     #[test]

@@ -15,6 +15,9 @@ use async_trait::async_trait;
 pub trait KeyValueStore: Send + Sync {
     async fn get(&self, key: &str) -> Result<Option<Vec<u8>>>;
     async fn set(&self, key: &str, value: &[u8]) -> Result<()>;
+    /// Writes every entry, all at once where the backend can, as Spin's
+    /// do: one SQLite transaction, one Redis `MSET`.
+    async fn set_many(&self, entries: &[(String, Vec<u8>)]) -> Result<()>;
     async fn delete(&self, key: &str) -> Result<()>;
     async fn exists(&self, key: &str) -> Result<bool>;
     async fn keys(&self) -> Result<Vec<String>>;
@@ -51,6 +54,14 @@ pub(crate) mod contract {
         assert_eq!(keys, ["a", "b"]);
         store.delete("a").await.unwrap();
         store.delete("a").await.unwrap();
+        store
+            .set_many(&[("b".into(), b"3".to_vec()), ("m".into(), b"4".to_vec())])
+            .await
+            .unwrap();
+        store.set_many(&[]).await.unwrap();
+        assert_eq!(store.get("b").await.unwrap().as_deref(), Some(&b"3"[..]));
+        assert_eq!(store.get("m").await.unwrap().as_deref(), Some(&b"4"[..]));
+        store.delete("m").await.unwrap();
         assert_eq!(store.get("a").await.unwrap(), None);
 
         assert!(store.compare_and_swap("c", None, b"x").await.unwrap());

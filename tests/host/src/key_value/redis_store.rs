@@ -59,6 +59,14 @@ impl KeyValueStore for RedisStore {
         Ok(self.conn().await?.set(key, value).await?)
     }
 
+    async fn set_many(&self, entries: &[(String, Vec<u8>)]) -> Result<()> {
+        if entries.is_empty() {
+            // MSET with no pairs is a Redis error; nothing to write is no error.
+            return Ok(());
+        }
+        Ok(self.conn().await?.mset(entries).await?)
+    }
+
     async fn delete(&self, key: &str) -> Result<()> {
         Ok(self.conn().await?.del(key).await?)
     }

@@ -118,6 +118,16 @@ impl KeyValueStore for SqliteStore {
         self.with(|c, s| write(c, s, key, value).map(drop))
     }
 
+    async fn set_many(&self, entries: &[(String, Vec<u8>)]) -> Result<()> {
+        self.with(|c, s| {
+            let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            for (key, value) in entries {
+                write(&tx, s, key, value)?;
+            }
+            tx.commit()
+        })
+    }
+
     async fn delete(&self, key: &str) -> Result<()> {
         self.with(|c, s| {
             c.execute("DELETE FROM spin_key_value WHERE store = ?1 AND key = ?2", params![s, key])
