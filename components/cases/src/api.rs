@@ -8,8 +8,10 @@
 
 use api_conventions::{ApiResponse, ApiResult, Problem, number_param, parse_json, query_pairs};
 use case_records::writer::{self, AtomicKeyValue};
-use case_records::{Callback, Case, Channel, HistoryEntry, Message, PartyRole, Status};
+use case_records::{Callback, Case, Channel, HistoryEntry, Message, PartyRole, Resolution, Status};
+use conversations::Conversation;
 use key_value::KeyValue;
+use marketplace::OrderFacts;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use sessions::{Role, User};
@@ -48,31 +50,68 @@ fn agents_only(what: &str) -> Problem {
     )
 }
 
-/// A case as `caller` sees it. The AI conversation and the callback number
-/// are the opener's: the other party does not see them.
-pub fn case_body(case: &Case, caller: &User) -> Value {
+/// A case as `caller` sees it: its own fields, and how the caller relates
+/// to it. The AI conversation and the callback number are the opener's
+/// (and the agents'): the other party sees no conversation and only the
+/// callback's slot. Serialised straight from the case, without a copy.
+#[derive(Serialize)]
+pub struct CaseBody<'a> {
+    id: &'a str,
+    region: &'a str,
+    status: Status,
+    channel: Channel,
+    lang: &'a str,
+    topic: &'a str,
+    description: &'a str,
+    opened_by: &'a str,
+    buyer_id: &'a str,
+    seller_id: Option<&'a str>,
+    order: Option<&'a OrderFacts>,
+    conversation: Option<&'a Conversation>,
+    callback: Option<CallbackView<'a>>,
+    resolution: Option<&'a Resolution>,
+    history: &'a [HistoryEntry],
+    created_at: i64,
+    updated_at: i64,
+    caller_role: Option<PartyRole>,
+}
+
+#[derive(Serialize)]
+#[serde(untagged)]
+enum CallbackView<'a> {
+    Whole(&'a Callback),
+    SlotOnly { slot: i64 },
+}
+
+pub fn case_body<'a>(case: &'a Case, caller: &User) -> CaseBody<'a> {
     let role = viewer_role(case, caller);
     let own = role == Some(PartyRole::Agent) || case.opened_by == caller.id;
-    json!({
-        "id": case.id,
-        "region": case.region,
-        "status": case.status,
-        "channel": case.channel,
-        "lang": case.lang,
-        "topic": case.topic,
-        "description": case.description,
-        "opened_by": case.opened_by,
-        "buyer_id": case.buyer_id,
-        "seller_id": case.seller_id,
-        "order": case.order,
-        "conversation": if own { json!(case.conversation) } else { Value::Null },
-        "callback": if own { json!(case.callback) } else { json!(case.callback.as_ref().map(|c| json!({"slot": c.slot}))) },
-        "resolution": case.resolution,
-        "history": case.history,
-        "created_at": case.created_at,
-        "updated_at": case.updated_at,
-        "caller_role": role,
-    })
+    CaseBody {
+        id: &case.id,
+        region: &case.region,
+        status: case.status,
+        channel: case.channel,
+        lang: &case.lang,
+        topic: &case.topic,
+        description: &case.description,
+        opened_by: &case.opened_by,
+        buyer_id: &case.buyer_id,
+        seller_id: case.seller_id.as_deref(),
+        order: case.order.as_ref(),
+        conversation: case.conversation.as_ref().filter(|_| own),
+        callback: case.callback.as_ref().map(|c| {
+            if own {
+                CallbackView::Whole(c)
+            } else {
+                CallbackView::SlotOnly { slot: c.slot }
+            }
+        }),
+        resolution: case.resolution.as_ref(),
+        history: &case.history,
+        created_at: case.created_at,
+        updated_at: case.updated_at,
+        caller_role: role,
+    }
 }
 
 /// A case in a list.

@@ -2,6 +2,7 @@
 //! application in tests/fixtures (the probe component under several routes).
 
 use end_to_end::*;
+use serde_json::json;
 use std::time::Duration;
 
 #[tokio::test(flavor = "multi_thread")]
@@ -253,6 +254,32 @@ async fn compare_and_swap_loses_no_increment_under_concurrency() {
     app.shutdown().await;
 }
 
+/// `wasi:keyvalue/batch` through the fixture's default store: what one
+/// `set-many` wrote, `get-many` reads back in the order asked (absent keys
+/// as `null`), and `delete-many` removes.
+async fn assert_batches_work(app: &Running) {
+    let ok = app.get("/batch?op=set&keys=b1,b2&value=v").await;
+    assert_eq!(ok.status, 200, "{}", ok.text);
+    assert_eq!(
+        app.get("/batch?op=get&keys=b2,none,b1").await.json()["values"],
+        json!([["b2", "v"], ["none", null], ["b1", "v"]])
+    );
+    assert_eq!(app.get("/batch?op=delete&keys=b1,none").await.status, 200);
+    assert_eq!(
+        app.get("/batch?op=get&keys=b1,b2").await.json()["values"],
+        json!([["b1", null], ["b2", "v"]])
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn batches_read_write_and_delete_several_keys() {
+    let app = Running::start(fixture_options(&temp_dir("batch")))
+        .await
+        .unwrap();
+    assert_batches_work(&app).await;
+    app.shutdown().await;
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn the_redis_backend_serves_stores_and_atomics() {
     let redis = RedisServer::start().unwrap();
@@ -281,6 +308,7 @@ async fn the_redis_backend_serves_stores_and_atomics() {
     assert_eq!(app.get("/atomic-increment?key=n").await.json()["value"], 1);
     assert_eq!(app.get("/atomic-increment?key=n").await.json()["value"], 2);
     assert_eq!(app.get("/kv-get?store=default&key=n").await.json()["value"], "2");
+    assert_batches_work(&app).await;
     app.shutdown().await;
 
     // A second host on the same Redis sees the same data.
