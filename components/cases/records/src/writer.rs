@@ -68,8 +68,9 @@ fn claim_position(store: &impl AtomicKeyValue, index: &str) -> Result<u64, Store
 /// dies on the way lists nothing.
 pub fn insert_case(store: &impl AtomicKeyValue, case: &Case) -> Result<bool, StoreError> {
     let key = case_key(&case.id);
-    // Ids are 80 random bits: this check is for the one repeat in 10^24,
-    // which no concurrent writer could race for.
+    // Ids carry 80 random bits: this read catches the one-in-10^24 repeat of
+    // an older id. Two requests drawing one id at the same moment is rarer
+    // still, so it is not guarded against.
     if store.get(&key)?.is_some() {
         return Ok(false);
     }
