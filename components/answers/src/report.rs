@@ -166,7 +166,7 @@ mod tests {
             ]),
         ];
         let report = tally(conversations, 0).unwrap();
-        let rows: Vec<(Option<&str>, &str, u64, u64, u64, u64, Option<f64>)> = report
+        let rows: Vec<_> = report
             .rows
             .iter()
             .map(|r| {
