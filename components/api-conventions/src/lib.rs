@@ -205,25 +205,53 @@ pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, Problem> {
             "The body is empty; send a JSON object.",
         ));
     }
-    serde_json::from_slice(body).map_err(|e| {
-        let message = e.to_string();
-        // serde names the field in backticks: "missing field `email`", "invalid type: ... for `lang`".
-        let field = message
-            .split('`')
-            .nth(1)
-            .filter(|f| !f.contains(' '))
-            .map(str::to_string);
-        let detail = match e.classify() {
-            serde_json::error::Category::Syntax | serde_json::error::Category::Eof => {
-                format!("The body is not valid JSON: {message}.")
-            }
-            _ => format!("The body does not fit this request: {message}."),
-        };
-        match field {
-            Some(field) => Problem::invalid_field(&field, detail),
-            None => Problem::bad_request(detail),
-        }
-    })
+    let mut json = serde_json::Deserializer::from_slice(body);
+    let parsed = serde_path_to_error::deserialize(&mut json)
+        .map_err(|e| body_problem(e.inner(), Some(e.path())))?;
+    json.end().map_err(|e| body_problem(&e, None))?;
+    Ok(parsed)
+}
+
+/// A `400` for a body that is not JSON, or not the JSON this request takes;
+/// the latter names the field where the body went wrong when there is one.
+fn body_problem(error: &serde_json::Error, path: Option<&serde_path_to_error::Path>) -> Problem {
+    use serde_json::error::Category;
+    if matches!(error.classify(), Category::Syntax | Category::Eof | Category::Io) {
+        return Problem::bad_request(format!("The body is not valid JSON: {error}."));
+    }
+    let message = error.to_string();
+    match path.and_then(|path| field_at(path, &message)) {
+        // serde names a missing, unknown or repeated field itself.
+        Some(field) if message.contains(&format!("`{field}`")) => Problem::invalid_field(
+            &field,
+            format!("The body does not fit this request: {message}."),
+        ),
+        Some(field) => Problem::invalid_field(
+            &field,
+            format!("The body does not fit this request: `{field}`: {message}."),
+        ),
+        None => Problem::bad_request(format!("The body does not fit this request: {message}.")),
+    }
+}
+
+/// The field an error is about: where in the body serde was (`.` for the
+/// body itself), and the field serde names when one is missing, unknown or
+/// repeated.
+fn field_at(path: &serde_path_to_error::Path, message: &str) -> Option<String> {
+    let named = ["missing field `", "unknown field `", "duplicate field `"]
+        .iter()
+        .find_map(|prefix| message.strip_prefix(prefix))
+        .and_then(|rest| rest.split('`').next());
+    let at = path.to_string();
+    match named {
+        None if at == "." => None,
+        None => Some(at),
+        Some(name) if at == "." => Some(name.to_string()),
+        // An unknown or repeated field's path already ends with it; a
+        // missing one's is the object it is missing from.
+        Some(name) if at == name || at.ends_with(&format!(".{name}")) => Some(at),
+        Some(name) => Some(format!("{at}.{name}")),
+    }
 }
 
 /// The session token from `Authorization: Bearer ...`, else from the session cookie.
@@ -474,6 +502,59 @@ mod tests {
         assert_eq!(p.status, 400);
         assert_eq!(p.extensions["field"], "password");
         assert!(p.detail.contains("password"));
+    }
+
+    #[test]
+    fn a_value_of_the_wrong_type_is_a_400_naming_its_field_not_the_value() {
+        let p = parse_json::<Login>(br#"{"email":123,"password":"x"}"#).unwrap_err();
+        assert_eq!(p.status, 400);
+        assert_eq!(p.extensions["field"], "email");
+        assert!(p.detail.starts_with("The body does not fit this request: `email`: invalid type: integer `123`"), "{}", p.detail);
+    }
+
+    #[test]
+    fn a_nested_fields_error_names_its_path() {
+        #[derive(Debug, Deserialize)]
+        #[allow(dead_code)]
+        struct Callback {
+            slot: Slot,
+        }
+        #[derive(Debug, Deserialize)]
+        #[allow(dead_code)]
+        struct Slot {
+            start: String,
+        }
+        let wrong = parse_json::<Callback>(br#"{"slot":{"start":true}}"#).unwrap_err();
+        assert_eq!(wrong.extensions["field"], "slot.start");
+        let missing = parse_json::<Callback>(br#"{"slot":{}}"#).unwrap_err();
+        assert_eq!(missing.extensions["field"], "slot.start");
+    }
+
+    #[test]
+    fn an_unknown_or_repeated_field_is_named_once() {
+        #[derive(Debug, Deserialize)]
+        #[serde(deny_unknown_fields)]
+        #[allow(dead_code)]
+        struct Strict {
+            slot: Option<Box<Strict>>,
+        }
+        assert_eq!(parse_json::<Strict>(br#"{"slto":null}"#).unwrap_err().extensions["field"], "slto");
+        assert_eq!(parse_json::<Strict>(br#"{"slot":{"slto":1}}"#).unwrap_err().extensions["field"], "slot.slto");
+        let repeated = parse_json::<Strict>(br#"{"slot":null,"slot":null}"#).unwrap_err();
+        assert_eq!(repeated.extensions["field"], "slot");
+        assert!(repeated.detail.starts_with("The body does not fit this request: duplicate field `slot`"), "{}", repeated.detail);
+    }
+
+    #[test]
+    fn a_body_of_the_wrong_shape_or_with_trailing_text_names_no_field() {
+        let array = parse_json::<Login>(b"[]").unwrap_err();
+        assert_eq!(array.status, 400);
+        assert!(!array.extensions.contains_key("field"), "{array:?}");
+        let trailing = parse_json::<Login>(br#"{"email":"a","password":"b"} x"#).unwrap_err();
+        assert_eq!(trailing.status, 400);
+        assert!(trailing.detail.starts_with("The body is not valid JSON"), "{}", trailing.detail);
+        let cut = parse_json::<Login>(br#"{"email":"a"#).unwrap_err();
+        assert!(!cut.extensions.contains_key("field"), "{cut:?}");
     }
 
     #[test]

@@ -273,6 +273,18 @@ fn broken_rules_are_refused_and_change_nothing() {
         .status,
         403
     );
+    // A malformed action is a 400 naming where in the body it went wrong.
+    let malformed = resolve(
+        &world,
+        &agent(),
+        &id,
+        json!({"actions": [{"type": "account_suspension", "user_id": "u-marco", "reason": "r", "duration_days": "a month"}], "summary": "x"}),
+    )
+    .unwrap_err();
+    assert_eq!(
+        (malformed.status, malformed.extensions["field"].as_str()),
+        (400, Some("actions[0].duration_days"))
+    );
     assert_eq!(
         api::get_case(&world.cases, &marco(), &id)
             .unwrap_err()

@@ -100,6 +100,9 @@ async fn bad_questions_get_clear_errors_never_a_500() {
         let problem = app.post_as(&token, "/api/answers", &body).await.assert_problem(400);
         assert_eq!(problem["field"], "question");
     }
+    // A field of the wrong type is named, not its value.
+    let wrong_type = app.post_as(&token, "/api/answers", &json!({"question": "where is it?", "order_id": 123})).await.assert_problem(400);
+    assert_eq!(wrong_type["field"], "order_id");
     let binary = Reply::from(app.client.post(app.url("/api/answers")).bearer_auth(&token).body(vec![0u8, 159, 146, 150, 255]).send().await).await;
     binary.assert_problem(400);
     let swedish = answer(&app.post_as(&token, "/api/answers", &json!({"question": "refund", "lang": "sv"})).await);
