@@ -348,6 +348,28 @@ fn several_actions_combine_and_a_resolved_case_is_not_resolved_again() {
 }
 
 #[test]
+fn a_case_needing_no_action_is_resolved_with_a_summary_alone() {
+    // The parcel turned up: nothing to refund or cancel, but the parties
+    // still hear the outcome and where to turn if they disagree.
+    let world = World::new();
+    let id = world.open(&anna(), &json!({"order_id": "ord-T5WQ2", "topic": "item-not-received", "channel": "email", "description": "Not here yet."}), None)
+        .unwrap()
+        .json_body()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let before = world.snapshot();
+    let no_summary = resolve(&world, &agent(), &id, json!({"actions": [], "summary": " "})).unwrap_err();
+    assert_eq!((no_summary.status, no_summary.extensions["field"].as_str()), (400, Some("summary")));
+    assert_eq!(world.snapshot(), before);
+    let resolved = resolve(&world, &agent(), &id, json!({"actions": [], "summary": "The parcel arrived."})).unwrap();
+    assert_eq!(resolved["status"], "resolved");
+    assert_eq!(resolved["resolution"]["actions"], json!([]));
+    assert!(resolved["resolution"]["notice"]["outcome"].as_str().unwrap().contains("The parcel arrived."));
+    assert_eq!(resolved["resolution"]["notice"]["external_dispute_resolution_url"], "https://www.acm.nl/");
+}
+
+#[test]
 fn one_idempotency_key_makes_one_case_and_a_different_body_is_422() {
     let world = World::new();
     let first = world
