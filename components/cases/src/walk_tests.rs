@@ -83,6 +83,11 @@ impl World {
         }
     }
 
+    /// Opens a case that must open, and gives its id.
+    fn open_id(&self, caller: &User, body: &Value) -> String {
+        self.open(caller, body, None).unwrap().json_body()["id"].as_str().unwrap().to_string()
+    }
+
     fn snapshot(&self) -> Vec<(String, Vec<u8>)> {
         self.cases
             .keys()
@@ -206,20 +211,8 @@ fn anna_opens_a_case_the_seller_answers_and_an_agent_resolves_it_with_a_partial_
 #[test]
 fn broken_rules_are_refused_and_change_nothing() {
     let world = World::new();
-    let id = world
-        .open(&anna(), &refund_request(), None)
-        .unwrap()
-        .json_body()["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    let delivered = world
-        .open(&anna(), &json!({"order_id": "ord-B9R4L", "topic": "item-damaged", "channel": "email", "description": "Cracked."}), None)
-        .unwrap()
-        .json_body()["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let id = world.open_id(&anna(), &refund_request());
+    let delivered = world.open_id(&anna(), &json!({"order_id": "ord-B9R4L", "topic": "item-damaged", "channel": "email", "description": "Cracked."}));
     let before = world.snapshot();
     let refused = [
         resolve(
@@ -321,12 +314,7 @@ fn broken_rules_are_refused_and_change_nothing() {
 #[test]
 fn several_actions_combine_and_a_resolved_case_is_not_resolved_again() {
     let world = World::new();
-    let id = world.open(&anna(), &json!({"order_id": "ord-K8D5V", "topic": "counterfeit-report", "channel": "email", "description": "Fake tiles."}), None)
-        .unwrap()
-        .json_body()["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let id = world.open_id(&anna(), &json!({"order_id": "ord-K8D5V", "topic": "counterfeit-report", "channel": "email", "description": "Fake tiles."}));
     let body = json!({
         "actions": [
             {"type": "full_refund"},
@@ -352,12 +340,7 @@ fn a_case_needing_no_action_is_resolved_with_a_summary_alone() {
     // The parcel turned up: nothing to refund or cancel, but the parties
     // still hear the outcome and where to turn if they disagree.
     let world = World::new();
-    let id = world.open(&anna(), &json!({"order_id": "ord-T5WQ2", "topic": "item-not-received", "channel": "email", "description": "Not here yet."}), None)
-        .unwrap()
-        .json_body()["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let id = world.open_id(&anna(), &json!({"order_id": "ord-T5WQ2", "topic": "item-not-received", "channel": "email", "description": "Not here yet."}));
     let before = world.snapshot();
     let no_summary = resolve(&world, &agent(), &id, json!({"actions": [], "summary": " "})).unwrap_err();
     assert_eq!((no_summary.status, no_summary.extensions["field"].as_str()), (400, Some("summary")));
@@ -624,17 +607,7 @@ fn lists_and_the_queue_show_each_viewer_their_own() {
 #[test]
 fn a_callback_needs_a_phone_case_an_e164_number_and_phone_hours() {
     let world = World::new();
-    let id = world
-        .open(
-            &anna(),
-            &json!({"topic": "fees", "channel": "phone", "description": "Call me"}),
-            None,
-        )
-        .unwrap()
-        .json_body()["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let id = world.open_id(&anna(), &json!({"topic": "fees", "channel": "phone", "description": "Call me"}));
     let open = |_slot: i64| Ok(true);
     let ask = |body: Value, phone_open: &dyn Fn(i64) -> Result<bool, Problem>| {
         api::request_callback(
