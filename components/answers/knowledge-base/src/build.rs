@@ -3,7 +3,7 @@
 
 use crate::analysis::analyze;
 use crate::article::{Article, LANGUAGES, check, parse};
-use crate::search::{Doc, Index, Posting, Section, SynonymTerms, Term, tf_weight};
+use crate::search::{Doc, Index, Posting, Section, SynonymTerms, Term, key_slots, tf_weight};
 use crate::synonyms::synonym_terms;
 use std::collections::BTreeMap;
 use std::fmt::Write;
@@ -142,14 +142,14 @@ pub fn index(articles: &[Article]) -> Index {
                 .collect(),
         )
     };
-    let terms = postings
+    let terms: Vec<Term> = postings
         .into_iter()
         .map(|(key, (head, body))| Term { key: leak_str(&key), head: weigh_postings(head, true), body: weigh_postings(body, false) })
         .collect();
     // Languages in byte order, each's words sorted: the whole table is sorted by key.
     let mut languages = LANGUAGES.to_vec();
     languages.sort_unstable();
-    let synonyms = languages
+    let synonyms: Vec<SynonymTerms> = languages
         .iter()
         .flat_map(|lang| {
             synonym_terms(lang).into_iter().map(move |(word, terms)| SynonymTerms {
@@ -161,7 +161,9 @@ pub fn index(articles: &[Article]) -> Index {
     Index {
         topics: leak(topics.into_iter().map(leak_str).collect()),
         docs: leak(docs),
+        term_slots: leak(key_slots(terms.iter().map(|t| t.key))),
         terms: leak(terms),
+        synonym_slots: leak(key_slots(synonyms.iter().map(|s| s.key))),
         synonyms: leak(synonyms),
         docs_per_lang: totals.map(|(n, _, _)| n),
     }
@@ -202,7 +204,8 @@ pub fn to_rust(index: &Index) -> String {
         write_postings(&mut out, term.body);
         out.push_str("] },\n");
     }
-    out.push_str("    ],\n    synonyms: &[\n");
+    let _ = writeln!(out, "    ],\n    term_slots: &{:?},", index.term_slots);
+    out.push_str("    synonyms: &[\n");
     for synonym in index.synonyms {
         let _ = writeln!(
             out,
@@ -212,8 +215,8 @@ pub fn to_rust(index: &Index) -> String {
     }
     let _ = writeln!(
         out,
-        "    ],\n    docs_per_lang: {:?},\n}};",
-        index.docs_per_lang
+        "    ],\n    synonym_slots: &{:?},\n    docs_per_lang: {:?},\n}};",
+        index.synonym_slots, index.docs_per_lang
     );
     out
 }
