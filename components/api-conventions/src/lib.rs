@@ -220,17 +220,17 @@ fn body_problem(error: &serde_json::Error, path: Option<&serde_path_to_error::Pa
         return Problem::bad_request(format!("The body is not valid JSON: {error}."));
     }
     let message = error.to_string();
-    match path.and_then(|path| field_at(path, &message)) {
+    let field = path.and_then(|path| field_at(path, &message));
+    let detail = match &field {
         // serde names a missing, unknown or repeated field itself.
-        Some(field) if message.contains(&format!("`{field}`")) => Problem::invalid_field(
-            &field,
-            format!("The body does not fit this request: {message}."),
-        ),
-        Some(field) => Problem::invalid_field(
-            &field,
-            format!("The body does not fit this request: `{field}`: {message}."),
-        ),
-        None => Problem::bad_request(format!("The body does not fit this request: {message}.")),
+        Some(field) if !message.contains(&format!("`{field}`")) => {
+            format!("The body does not fit this request: `{field}`: {message}.")
+        }
+        _ => format!("The body does not fit this request: {message}."),
+    };
+    match field {
+        Some(field) => Problem::invalid_field(&field, detail),
+        None => Problem::bad_request(detail),
     }
 }
 
