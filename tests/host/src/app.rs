@@ -558,7 +558,7 @@ fn open_stores(
             used.push((label, id));
         }
     }
-    let mut databases: HashMap<Option<PathBuf>, sqlite_store::SharedConnection> = HashMap::new();
+    let mut databases: HashMap<Option<PathBuf>, sqlite_store::SharedDatabase> = HashMap::new();
     let mut stores: BTreeMap<String, Arc<dyn KeyValueStore>> = BTreeMap::new();
     for (label, component) in used {
         if stores.contains_key(label) {
@@ -571,19 +571,19 @@ fn open_stores(
         };
         let store: Arc<dyn KeyValueStore> = match store_config {
             KeyValueStoreConfig::Spin { path } => {
-                let conn = match path {
+                let db = match path {
                     // In-memory stores are never shared between labels.
                     None => sqlite_store::open_database(None)?,
                     Some(_) => match databases.get(path) {
-                        Some(conn) => conn.clone(),
+                        Some(db) => db.clone(),
                         None => {
-                            let conn = sqlite_store::open_database(path.as_deref())?;
-                            databases.insert(path.clone(), conn.clone());
-                            conn
+                            let db = sqlite_store::open_database(path.as_deref())?;
+                            databases.insert(path.clone(), db.clone());
+                            db
                         }
                     },
                 };
-                Arc::new(SqliteStore::new(conn, label))
+                Arc::new(SqliteStore::new(db, label))
             }
             KeyValueStoreConfig::Redis { url } => Arc::new(RedisStore::new(url)?),
         };

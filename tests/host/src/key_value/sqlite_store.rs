@@ -5,13 +5,22 @@ use anyhow::{Context, Result};
 use async_trait::async_trait;
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 use std::path::Path;
-use std::sync::{Arc, Mutex, Weak};
+use std::sync::mpsc::{self, RecvTimeoutError};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::thread::JoinHandle;
 use std::time::Duration;
 
-/// One database connection, shared by every store label kept in that file.
-pub type SharedConnection = Arc<Mutex<Connection>>;
+/// One database connection, shared by every store label kept in that file,
+/// and the thread that checkpoints its WAL.
+pub struct Database {
+    conn: Mutex<Connection>,
+    checkpointer: Option<Checkpointer>,
+}
 
-pub fn open_database(path: Option<&Path>) -> Result<SharedConnection> {
+/// A database file (or an in-memory database) shared by store labels.
+pub type SharedDatabase = Arc<Database>;
+
+pub fn open_database(path: Option<&Path>) -> Result<SharedDatabase> {
     let conn = match path {
         Some(path) => {
             if let Some(dir) = path.parent() {
@@ -42,11 +51,25 @@ pub fn open_database(path: Option<&Path>) -> Result<SharedConnection> {
             PRIMARY KEY (store, key))",
         [],
     )?;
-    let shared = Arc::new(Mutex::new(conn));
-    if let Some(path) = path {
-        spawn_checkpointer(path, Arc::downgrade(&shared))?;
+    let checkpointer = path.map(Checkpointer::start).transpose()?;
+    Ok(Arc::new(Database { conn: Mutex::new(conn), checkpointer }))
+}
+
+impl Database {
+    fn lock(&self) -> Result<MutexGuard<'_, Connection>> {
+        self.conn.lock().map_err(|_| anyhow::anyhow!("the SQLite connection was poisoned by a panic"))
     }
-    Ok(shared)
+}
+
+/// The checkpointer's connection closes first, so that the requests' one is
+/// the file's last: SQLite then copies the whole WAL into the database and
+/// removes it, and a stopped app leaves one file that holds everything.
+impl Drop for Database {
+    fn drop(&mut self) {
+        if let Some(checkpointer) = self.checkpointer.take() {
+            checkpointer.stop();
+        }
+    }
 }
 
 /// How long a writer waits for another process's lock.
@@ -55,40 +78,55 @@ const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 /// How often the WAL is copied into the database.
 const CHECKPOINT_EVERY: Duration = Duration::from_millis(250);
 
-/// Checkpoints the WAL of `path` every [`CHECKPOINT_EVERY`] on a connection
-/// of its own, until the requests' connection (`alive`) is dropped. A
-/// passive checkpoint never blocks readers or writers.
-fn spawn_checkpointer(path: &Path, alive: Weak<Mutex<Connection>>) -> Result<()> {
-    let conn = Connection::open(path)
-        .with_context(|| format!("cannot open {} for checkpoints", path.display()))?;
-    conn.busy_timeout(BUSY_TIMEOUT)?;
-    let shown = path.display().to_string();
-    std::thread::Builder::new()
-        .name("sqlite-checkpoint".into())
-        .spawn(move || {
-            while alive.strong_count() > 0 {
-                std::thread::sleep(CHECKPOINT_EVERY);
-                if let Err(e) = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(())) {
-                    eprintln!("checkpointing the key-value file {shown} failed (retrying): {e}");
+/// A thread that checkpoints a file's WAL every [`CHECKPOINT_EVERY`] on a
+/// connection of its own until it is stopped. A passive checkpoint never
+/// blocks readers or writers.
+struct Checkpointer {
+    stop: mpsc::Sender<()>,
+    thread: JoinHandle<()>,
+}
+
+impl Checkpointer {
+    fn start(path: &Path) -> Result<Self> {
+        let conn = Connection::open(path)
+            .with_context(|| format!("cannot open {} for checkpoints", path.display()))?;
+        conn.busy_timeout(BUSY_TIMEOUT)?;
+        let shown = path.display().to_string();
+        let (stop, stopped) = mpsc::channel::<()>();
+        let thread = std::thread::Builder::new()
+            .name("sqlite-checkpoint".into())
+            .spawn(move || {
+                while let Err(RecvTimeoutError::Timeout) = stopped.recv_timeout(CHECKPOINT_EVERY) {
+                    if let Err(e) = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(())) {
+                        eprintln!("checkpointing the key-value file {shown} failed (retrying): {e}");
+                    }
                 }
-            }
-        })
-        .context("cannot start the SQLite checkpoint thread")?;
-    Ok(())
+            })
+            .context("cannot start the SQLite checkpoint thread")?;
+        Ok(Self { stop, thread })
+    }
+
+    /// Stops the thread and waits for it, which closes its connection.
+    fn stop(self) {
+        drop(self.stop);
+        if self.thread.join().is_err() {
+            eprintln!("the SQLite checkpoint thread panicked");
+        }
+    }
 }
 
 pub struct SqliteStore {
-    conn: SharedConnection,
+    db: SharedDatabase,
     label: String,
 }
 
 impl SqliteStore {
-    pub fn new(conn: SharedConnection, label: &str) -> Self {
-        Self { conn, label: label.to_string() }
+    pub fn new(db: SharedDatabase, label: &str) -> Self {
+        Self { db, label: label.to_string() }
     }
 
     fn with<T>(&self, f: impl FnOnce(&mut Connection, &str) -> rusqlite::Result<T>) -> Result<T> {
-        let mut conn = self.conn.lock().map_err(|_| anyhow::anyhow!("the SQLite connection was poisoned by a panic"))?;
+        let mut conn = self.db.lock()?;
         Ok(f(&mut conn, &self.label)?)
     }
 }
@@ -161,7 +199,7 @@ impl KeyValueStore for SqliteStore {
     }
 
     async fn increment(&self, key: &str, delta: i64) -> Result<i64> {
-        let mut conn = self.conn.lock().map_err(|_| anyhow::anyhow!("the SQLite connection was poisoned by a panic"))?;
+        let mut conn = self.db.lock()?;
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let current = match read(&tx, &self.label, key)? {
             None => 0,
@@ -232,6 +270,28 @@ mod tests {
         }
         assert!(file_size() >= 200 * 1024, "the database file holds {} bytes", file_size());
         drop(store);
+        std::fs::remove_dir_all(dir).ok();
+    }
+
+    #[tokio::test]
+    async fn closing_the_last_store_leaves_one_file_that_holds_everything() {
+        let dir = std::env::temp_dir().join(format!("kv-close-{}", std::process::id()));
+        let path = dir.join("kv.db");
+        let wal = dir.join("kv.db-wal");
+        let store = SqliteStore::new(open_database(Some(&path)).unwrap(), "s");
+        for i in 0..100 {
+            store.set(&format!("k{i}"), b"v").await.unwrap();
+        }
+        assert!(wal.exists(), "an open store writes through its WAL");
+        // Let the checkpoint thread's connection open the file too.
+        tokio::time::sleep(CHECKPOINT_EVERY * 2).await;
+        drop(store);
+        assert!(!wal.exists(), "the WAL outlived the last store");
+        let rows: i64 = Connection::open(&path)
+            .unwrap()
+            .query_row("SELECT count(*) FROM spin_key_value WHERE store = 's'", [], |row| row.get(0))
+            .unwrap();
+        assert_eq!(rows, 100);
         std::fs::remove_dir_all(dir).ok();
     }
 
