@@ -17,7 +17,7 @@ pub struct Database {
     checkpointer: Option<Checkpointer>,
 }
 
-/// A database file (or an in-memory database) shared by store labels.
+/// How stores hold their database: every label kept in one file shares it.
 pub type SharedDatabase = Arc<Database>;
 
 pub fn open_database(path: Option<&Path>) -> Result<SharedDatabase> {
