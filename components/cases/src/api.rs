@@ -447,14 +447,14 @@ enum Slot {
 
 /// `POST /api/cases/{id}/callback` `{phone, slot}` -> `200` the case. The
 /// case must be by phone; `phone_open(slot)` says whether the phone line is
-/// open at that time (asked of `contact` by the caller of this function).
+/// open at that time (see [`crate::contact::phone_open_at`]).
 pub fn request_callback(
     store: &impl AtomicKeyValue,
     caller: &User,
     id: &str,
     body: &[u8],
     now: i64,
-    phone_open: impl Fn(i64) -> Result<bool, Problem>,
+    phone_open: impl Fn(i64) -> bool,
 ) -> ApiResult {
     let (case, role) = visible_case(store, caller, id)?;
     let request: CallbackRequest = parse_json(body)?;
@@ -471,7 +471,7 @@ pub fn request_callback(
     }
     let slot = match &request.slot {
         Slot::Unix(seconds) => Some(*seconds),
-        Slot::Text(text) => crate::contact::unix_seconds(text),
+        Slot::Text(text) => text.parse::<jiff::Timestamp>().ok().map(|t| t.as_second()),
     }
     .filter(|slot| (now..=now + CALLBACK_HORIZON_SECS).contains(slot))
     .ok_or_else(|| {
@@ -497,7 +497,7 @@ pub fn request_callback(
             "This case is no longer open.",
         ));
     }
-    if !phone_open(slot)? {
+    if !phone_open(slot) {
         return Err(Problem::invalid_field(
             "slot",
             "The phone line is closed at that time; pick a slot within phone hours.",

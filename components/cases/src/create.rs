@@ -19,6 +19,7 @@ use case_records::writer::{
     self, AtomicKeyValue, IdempotencyPolicy, IdempotencyRecord, Reservation,
 };
 use case_records::{Case, Channel, HistoryEntry, PartyRole, Status};
+use contact_channels::options::Query;
 use conversations::Conversation;
 use key_value::KeyValue;
 use marketplace::OrderFacts;
@@ -68,16 +69,15 @@ pub struct Draft {
 }
 
 impl Draft {
-    /// The query `contact` is asked with: the same situation the page asked about.
-    pub fn contact_query(&self) -> String {
-        let mut query = format!("topic={}&lang={}", self.topic, self.lang);
-        if let Some(facts) = &self.order {
-            query.push_str(&format!("&order_id={}", facts.order.id));
+    /// What `contact` is asked: the same situation the page asked about.
+    pub fn contact_query(&self) -> Query {
+        Query {
+            conversation_id: self.conversation.as_ref().map(|c| c.id.clone()),
+            order_id: self.order.as_ref().map(|facts| facts.order.id.clone()),
+            topic: Some(self.topic.clone()),
+            lang: Some(self.lang.to_string()),
+            tz: None,
         }
-        if let Some(conversation) = &self.conversation {
-            query.push_str(&format!("&conversation_id={}", conversation.id));
-        }
-        query
     }
 }
 

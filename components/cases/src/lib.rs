@@ -1,8 +1,9 @@
 //! Cases: where the buyer, the seller and the team meet, and where the
 //! marketplace's decisions are recorded. This file wires Spin to the plain
 //! modules: it resolves the caller from `sessions`, opens the `cases` store
-//! through `wasi:keyvalue` (for compare-and-swap), asks `contact` which
-//! channels are open (Spin service chaining), and sends the email channel's
+//! through `wasi:keyvalue` (for compare-and-swap), asks `contact-channels`
+//! which channels are open (in-process, as `contact` would answer), and
+//! sends the email channel's
 //! notifications to the webhook when one is configured.
 
 pub mod api;
@@ -14,7 +15,9 @@ pub mod resolution;
 use api::Notification;
 use api_conventions::{ApiRequest, ApiResult, Problem, allowed_method, header, respond, path_segments, unix_now, variable};
 use case_records::writer::AtomicKeyValue;
-use key_value::{KeyValue, StoreError};
+use contact_channels::config::Config;
+use contact_channels::options::{self, ContactOptions, Query, Stores};
+use key_value::{KeyValue, LazyStore, StoreError};
 use spin_sdk::http::{IncomingRequest, Request, Response, ResponseOutparam};
 use spin_sdk::http_component;
 use spin_sdk::wit::wasi::keyvalue::{atomics, batch, store as wasi_kv};
@@ -133,7 +136,7 @@ async fn route(req: &ApiRequest) -> ApiResult {
 
     let (response, notification) = match (route, method) {
         (RouteId::Cases, "GET") => (api::list_cases(&store, &caller, now)?, None),
-        (RouteId::Cases, _) => (open_case(req, &store, &caller, now).await?, None),
+        (RouteId::Cases, _) => (open_case(req, &store, &caller, now)?, None),
         (RouteId::Case(id), _) => (api::get_case(&store, &caller, id)?, None),
         (RouteId::Messages(id), "GET") => {
             (api::list_messages(&store, &caller, id, req.query(), now)?, None)
@@ -149,7 +152,7 @@ async fn route(req: &ApiRequest) -> ApiResult {
             now,
         )?,
         (RouteId::Callback(id), _) => {
-            (request_callback(req, &store, &caller, id, now).await?, None)
+            (request_callback(req, &store, &caller, id, now)?, None)
         }
         (RouteId::Queue, _) => (api::queue(&store, &caller, req.query(), now)?, None),
         (RouteId::Unknown, _) => return Err(Problem::not_found()),
@@ -160,7 +163,7 @@ async fn route(req: &ApiRequest) -> ApiResult {
     Ok(response)
 }
 
-async fn open_case(req: &ApiRequest, store: &Bucket, caller: &sessions::User, now: i64) -> ApiResult {
+fn open_case(req: &ApiRequest, store: &Bucket, caller: &sessions::User, now: i64) -> ApiResult {
     let begun = create::begin(
         store,
         &key_value::open(marketplace::STORE)?,
@@ -179,15 +182,15 @@ async fn open_case(req: &ApiRequest, store: &Bucket, caller: &sessions::User, no
     // speaks (DESIGN.md: `contact` lists it always available): only the
     // live channels need asking.
     if draft.channel != case_records::Channel::Email {
-        let (status, body) = contact_options(req, &draft.contact_query()).await?;
-        contact::check_open(status, &body, draft.channel, draft.lang)?;
+        let offered = contact_options(req, caller, &draft.contact_query(), now)?;
+        contact::check_open(&offered.options, draft.channel, draft.lang)?;
     }
     let region = variable("region").unwrap_or_else(|| "eu-west".to_string());
     let prefix = ids::region_prefix(&region);
     create::finish(store, *draft, &region, now, || ids::new_case_id(&prefix))
 }
 
-async fn request_callback(
+fn request_callback(
     req: &ApiRequest,
     store: &Bucket,
     caller: &sessions::User,
@@ -196,36 +199,37 @@ async fn request_callback(
 ) -> ApiResult {
     // Ask contact only for a case the caller may see, by phone.
     let (case, _) = api::visible_case(store, caller, id)?;
-    let (status, body) = if case.channel == case_records::Channel::Phone {
-        contact_options(req, &format!("topic={}&lang={}", case.topic, case.lang)).await?
+    let offered = if case.channel == case_records::Channel::Phone {
+        let query = Query {
+            topic: Some(case.topic.clone()),
+            lang: Some(case.lang.clone()),
+            ..Query::default()
+        };
+        contact_options(req, caller, &query, now)?.options
     } else {
-        (200, br#"{"options":[]}"#.to_vec())
+        Vec::new()
     };
     api::request_callback(store, caller, id, req.body(), now, |slot| {
-        contact::phone_open_at(status, &body, &case.lang, slot, now)
+        contact::phone_open_at(&offered, &case.lang, slot, now)
     })
 }
 
-/// `GET /api/contact-options` of the `contact` component, as the caller
-/// (their session header goes along): its status and body.
-async fn contact_options(req: &ApiRequest, query: &str) -> Result<(u16, Vec<u8>), Problem> {
-    let mut outbound = Request::get(format!(
-        "http://contact.spin.internal/api/contact-options?{query}"
-    ));
-    outbound.header("accept", "application/json");
-    for name in ["authorization", "cookie"] {
-        if let Some(value) = header(req, name) {
-            outbound.header(name, value);
-        }
-    }
-    let response: Response = spin_sdk::http::send(outbound.build()).await.map_err(|e| {
-        Problem::new(
-            502,
-            "Bad Gateway",
-            format!("Could not check which contact channels are open: {e}."),
-        )
-    })?;
-    Ok((*response.status(), response.body().to_vec()))
+/// What `GET /api/contact-options` would answer the caller now, about `query`.
+fn contact_options(
+    req: &ApiRequest,
+    caller: &sessions::User,
+    query: &Query,
+    now: i64,
+) -> Result<ContactOptions, Problem> {
+    let config = Config::load(variable, jiff::Timestamp::from_second(now).unwrap_or_default())?;
+    options::options(
+        &Stores::open_with(LazyStore::new),
+        &config,
+        caller,
+        query,
+        header(req, "accept-language"),
+        now,
+    )
 }
 
 /// The webhook's origin, unless it is the placeholder (a `.invalid` host,

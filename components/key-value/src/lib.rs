@@ -5,7 +5,7 @@
 //! which components answer with `503`.
 
 use serde::{Serialize, de::DeserializeOwned};
-use std::cell::RefCell;
+use std::cell::{OnceCell, RefCell};
 use std::collections::BTreeMap;
 
 /// A backend failure (e.g. Redis unreachable), or a stored value that no longer parses.
@@ -86,6 +86,43 @@ impl KeyValue for spin_sdk::key_value::Store {
 /// Opens a store the component's manifest lists.
 pub fn open(label: &str) -> Result<spin_sdk::key_value::Store, StoreError> {
     spin_sdk::key_value::Store::open(label).map_err(|e| StoreError(format!("cannot open the {label:?} store: {e}")))
+}
+
+/// A store opened on its first use, so a request pays only for the stores it reads.
+pub struct LazyStore {
+    label: &'static str,
+    store: OnceCell<spin_sdk::key_value::Store>,
+}
+
+impl LazyStore {
+    pub fn new(label: &'static str) -> Self {
+        Self {
+            label,
+            store: OnceCell::new(),
+        }
+    }
+
+    fn store(&self) -> Result<&spin_sdk::key_value::Store, StoreError> {
+        if let Some(store) = self.store.get() {
+            return Ok(store);
+        }
+        let opened = open(self.label)?;
+        Ok(self.store.get_or_init(|| opened))
+    }
+}
+
+impl KeyValue for LazyStore {
+    fn get(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
+        KeyValue::get(self.store()?, key)
+    }
+
+    fn set(&self, key: &str, value: &[u8]) -> Result<(), StoreError> {
+        KeyValue::set(self.store()?, key, value)
+    }
+
+    fn delete(&self, key: &str) -> Result<(), StoreError> {
+        KeyValue::delete(self.store()?, key)
+    }
 }
 
 /// An in-memory store for tests.

@@ -386,6 +386,11 @@ pub fn shared_compile_cache() -> PathBuf {
     .clone()
 }
 
+/// A Tuesday, 10:00 in Amsterdam: chat and phone are open. The load run and
+/// the benchmark pin their apps' clocks here, so that every run does the
+/// same work whatever the hour.
+pub const WEEKDAY_MORNING: &str = "2026-11-24T09:00:00Z";
+
 /// The real app with its clock pinned at `now` (RFC 3339) and these
 /// variables, its state in a fresh temporary folder named for `name`.
 pub async fn start_app(name: &str, now: &str, variables: &[(&str, &str)]) -> Running {

@@ -52,8 +52,7 @@ const ACCOUNTS: [&str; 4] = [
     "agent@example.com",
 ];
 
-/// A Tuesday, 10:00 in Amsterdam: chat and phone are open.
-const CLOCK: &str = "2026-11-24T09:00:00Z";
+use end_to_end::WEEKDAY_MORNING as CLOCK;
 
 /// Longer than the host's request deadline (30 s): a slow answer is measured,
 /// a hung one is an error.

@@ -452,7 +452,7 @@ async fn every_documented_operation_answers_as_documented_with_the_demo_data() {
             .body(json!({"topic": "returns", "channel": "email", "description": "Another body."}))
             .header("idempotency-key", "openapi-1"),
         Call::new("POST", "/api/cases", "/api/cases", anna, 400).body(json!({"topic": "returns", "channel": "fax", "description": "x"})),
-        // A topic `contact` does not know, by a live channel: the caller's mistake, not a 502 (found by schemathesis).
+        // A topic the contact options do not know, by a live channel: the caller's mistake, a 400 naming it (found by schemathesis).
         Call::new("POST", "/api/cases", "/api/cases", anna, 400).body(json!({"topic": "0", "channel": "chat", "description": "x"})),
         Call::new("GET", "/api/cases/{id}", format!("/api/cases/{chat_case}"), anna, 200),
         Call::new("GET", "/api/cases/{id}", "/api/cases/EU-AAAA-BBBB-CCCC-DDDD", anna, 404),

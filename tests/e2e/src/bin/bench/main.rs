@@ -13,7 +13,9 @@
 //!   whose `/hello` route is the hello-world component: the cost of the host
 //!   itself (routing, a fresh wasm instance per request, wasi-http);
 //! - **the real app** (`spin.toml`) with its SQLite stores (sessions, marketplace) in a temporary
-//!   folder, signed in as anna@example.com.
+//!   folder, signed in as anna@example.com, its clock pinned on a weekday
+//!   morning ([`end_to_end::WEEKDAY_MORNING`]) so that chat is open and the
+//!   contact options do the same work at any hour.
 //!
 //! Then it runs `wrk --latency` against each target of [`targets`] (only
 //! those whose name contains `--only`'s text, and the two hellos), after a
@@ -120,10 +122,15 @@ fn targets(s: &Servers) -> Vec<Target> {
             .post_json(serde_json::json!({"question": "il pacco non è arrivato, cosa faccio?"}))
     }));
     targets.extend([
-        // An email case opened (idempotency key reserved; email is always open, so `contact` is not asked), and a message added.
+        // An email case opened (idempotency key reserved; email is always open, so its hours are not checked),
+        // the same as a chat case (the contact options computed too), and a message added.
         Target::new("POST /api/cases", s.real.url("/api/cases"))
             .bearer(&s.token)
-            .post_json(email_case())
+            .post_json(new_case("email"))
+            .fresh_idempotency_key(),
+        Target::new("POST /api/cases (chat)", s.real.url("/api/cases"))
+            .bearer(&s.token)
+            .post_json(new_case("chat"))
             .fresh_idempotency_key(),
         Target::new("POST /api/cases/{id}/messages", s.real.url(&format!("/api/cases/{}/messages", s.case_id)))
             .bearer(&s.token)
@@ -507,6 +514,7 @@ fn real_options(state_dir: &Path) -> AppOptions {
     // but in a temporary folder.
     let mut options = app_options(state_dir);
     options.log_requests = false;
+    options.clock = spin_host::Clock::fixed(end_to_end::WEEKDAY_MORNING.parse().expect("an RFC 3339 time"));
     options
 }
 
@@ -654,14 +662,14 @@ async fn list_orders(app: &Running, token: &str) -> Result<()> {
     Ok(())
 }
 
-/// A new email case: always open, so `cases` does not ask `contact`.
-fn email_case() -> serde_json::Value {
-    serde_json::json!({"topic": "payment-methods", "channel": "email", "description": "Which cards do you take?"})
+/// A new case by `channel`.
+fn new_case(channel: &str) -> serde_json::Value {
+    serde_json::json!({"topic": "payment-methods", "channel": channel, "description": "Which cards do you take?"})
 }
 
 /// Opens an email case as the signed-in user; returns its id.
 async fn open_case(app: &Running, token: &str) -> Result<String> {
-    let request = app.client.post(app.url("/api/cases")).bearer_auth(token).json(&email_case());
+    let request = app.client.post(app.url("/api/cases")).bearer_auth(token).json(&new_case("email"));
     created(request, "opening a case", "id").await
 }
 

@@ -1,4 +1,4 @@
-//! Two tables for the component, written to `OUT_DIR`:
+//! Two tables for the crate, written to `OUT_DIR`:
 //!
 //! - `kb_topics.rs`: the KB's topic ids, from the file names of `kb/en`, so
 //!   that `topic` is checked against the knowledge base itself rather than a
@@ -29,7 +29,7 @@ fn out_file(name: &str) -> std::path::PathBuf {
 }
 
 fn write_kb_topics() {
-    let kb = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../kb/en");
+    let kb = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../kb/en");
     println!("cargo::rerun-if-changed={}", kb.display());
     let mut topics: Vec<String> = std::fs::read_dir(&kb)
         .unwrap_or_else(|e| panic!("cannot read {}: {e}", kb.display()))

@@ -1,5 +1,5 @@
 //! Who of the team is online, in which languages: the `presence` store,
-//! which only this component writes and reads.
+//! which `contact` writes, and `contact` and `cases` read.
 //!
 //! An agent's presence lasts [`TTL_SECS`] unless refreshed, so a closed tab
 //! or a lost connection does not keep chat open: the agents' page sends
@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 use sessions::{Role, User};
 
-/// The store this component writes.
+/// The store of the team's presence.
 pub const STORE: &str = "presence";
 
 /// How long a presence lasts without a refresh: five minutes.

@@ -26,7 +26,7 @@ fn estimated_wait(open_cases: u64, agents: u64) -> u64 {
         .div_ceil(agents.max(1))
 }
 
-/// The stores the answer may read, opened only when needed.
+/// The stores the answer may read.
 pub struct Stores<S> {
     pub marketplace: S,
     pub conversations: S,
@@ -34,16 +34,30 @@ pub struct Stores<S> {
     pub cases: S,
 }
 
-/// The query, each parameter at most once; blank is absent.
-#[derive(Debug, Default, PartialEq, Eq)]
-struct Query {
-    conversation_id: Option<String>,
-    order_id: Option<String>,
-    topic: Option<String>,
-    lang: Option<String>,
-    tz: Option<String>,
+impl<S> Stores<S> {
+    /// Each store from `open`, given its label.
+    pub fn open_with(open: impl Fn(&'static str) -> S) -> Self {
+        Stores {
+            marketplace: open(marketplace::STORE),
+            conversations: open(conversations::STORE),
+            presence: open(presence::STORE),
+            cases: open(case_records::STORE),
+        }
+    }
 }
 
+/// What the options are asked for; `None` is not given.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Query {
+    pub conversation_id: Option<String>,
+    pub order_id: Option<String>,
+    pub topic: Option<String>,
+    pub lang: Option<String>,
+    /// The caller's IANA time zone, for `next_available_at`.
+    pub tz: Option<String>,
+}
+
+/// The route's query, each parameter at most once; blank is absent.
 fn parse_query(raw: &str) -> Result<Query, Problem> {
     let mut query = Query::default();
     for (name, value) in url::form_urlencoded::parse(raw.as_bytes()) {
@@ -69,36 +83,42 @@ fn parse_query(raw: &str) -> Result<Query, Problem> {
     Ok(query)
 }
 
-#[derive(Serialize)]
-struct ChannelOption {
-    channel: &'static str,
+/// One way to reach the team, as offered to the caller.
+#[derive(Debug, Serialize)]
+pub struct ChannelOption {
+    pub channel: &'static str,
     /// Open now in the caller's language.
-    available: bool,
-    recommended: bool,
+    pub available: bool,
+    pub recommended: bool,
     /// Every language the channel is offered in.
-    languages: &'static [&'static str],
+    pub languages: &'static [&'static str],
     /// The languages it is open in now.
-    open_in: Vec<&'static str>,
+    pub open_in: Vec<&'static str>,
     /// Why it is not available: `outside_hours`, `holiday`, `closure`, `no_agent_online`.
-    unavailable_reason: Option<&'static str>,
+    pub unavailable_reason: Option<&'static str>,
     /// When it opens next by its hours (in `time_zone`); `null` when open, or
     /// when it opens on no day within a year.
-    next_available_at: Option<String>,
-    estimated_wait_minutes: Option<u64>,
+    pub next_available_at: Option<String>,
+    /// `next_available_at` as an instant, for the callers in-process.
+    #[serde(skip)]
+    pub opens_at: Option<Timestamp>,
+    pub estimated_wait_minutes: Option<u64>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    reason: Option<String>,
+    pub reason: Option<String>,
 }
 
-#[derive(Serialize)]
+#[derive(Debug, Serialize)]
 struct NotOffered {
     channel: &'static str,
     languages: &'static [&'static str],
     reason: String,
 }
 
-#[derive(Serialize)]
-struct Body {
-    options: Vec<ChannelOption>,
+/// The answer of `GET /api/contact-options`.
+#[derive(Debug, Serialize)]
+pub struct ContactOptions {
+    /// The channels that speak the caller's language, best first.
+    pub options: Vec<ChannelOption>,
     recommended: &'static str,
     reason: String,
     message_seller_first: bool,
@@ -179,6 +199,7 @@ fn next_opening(
     config.calendar(channel, lang)?.next_opening(now)
 }
 
+/// `GET /api/contact-options?conversation_id=&order_id=&topic=&lang=&tz=`.
 pub fn contact_options(
     stores: &Stores<impl KeyValue>,
     config: &Config,
@@ -187,9 +208,24 @@ pub fn contact_options(
     accept_language: Option<&str>,
     now: i64,
 ) -> ApiResult {
+    let query = parse_query(raw_query)?;
+    let body = options(stores, config, caller, &query, accept_language, now)?;
+    Ok(ApiResponse::json(200, &body).with_header("cache-control", "private, no-store"))
+}
+
+/// How `caller` can reach the team at `now` about `query`'s situation:
+/// `400` for a malformed `tz` or `topic`, `404` for a conversation or order
+/// that is not theirs.
+pub fn options(
+    stores: &Stores<impl KeyValue>,
+    config: &Config,
+    caller: &User,
+    query: &Query,
+    accept_language: Option<&str>,
+    now: i64,
+) -> Result<ContactOptions, Problem> {
     let at = Timestamp::from_second(now)
         .map_err(|_| Problem::new(500, "Internal Server Error", "The clock is out of range."))?;
-    let query = parse_query(raw_query)?;
     let tz_name = query.tz.clone().unwrap_or_else(|| config.tz_name.clone());
     let tz = match &query.tz {
         Some(name) => crate::zones::by_name(name, at).map_err(|_| {
@@ -288,6 +324,7 @@ pub fn contact_options(
             open_in,
             unavailable_reason: unavailable.map(Unavailable::as_str),
             next_available_at: next.map(|t| rfc3339(t, &tz)),
+            opens_at: next,
             estimated_wait_minutes,
             reason: None,
         });
@@ -307,7 +344,7 @@ pub fn contact_options(
         option.recommended = true;
         option.reason = Some(reason.clone());
     }
-    let body = Body {
+    Ok(ContactOptions {
         options: offered,
         recommended: recommended.as_str(),
         reason,
@@ -323,8 +360,7 @@ pub fn contact_options(
         time_zone: tz_name,
         now: rfc3339(at, &tz),
         presence_required: config.presence_required,
-    };
-    Ok(ApiResponse::json(200, &body).with_header("cache-control", "private, no-store"))
+    })
 }
 
 #[cfg(test)]
