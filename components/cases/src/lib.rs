@@ -3,8 +3,8 @@
 //! modules: it resolves the caller from `sessions`, opens the `cases` store
 //! through `wasi:keyvalue` (for compare-and-swap), asks `contact-channels`
 //! which channels are open (in-process, as `contact` would answer), and
-//! sends the email channel's
-//! notifications to the webhook when one is configured.
+//! sends the email channel's notifications to the webhook when one is
+//! configured.
 
 pub mod api;
 pub mod contact;
@@ -197,7 +197,7 @@ fn request_callback(
     id: &str,
     now: i64,
 ) -> ApiResult {
-    // Ask contact only for a case the caller may see, by phone.
+    // Phone hours matter only for a case the caller may see, by phone.
     let (case, _) = api::visible_case(store, caller, id)?;
     let offered = if case.channel == case_records::Channel::Phone {
         let query = Query {
