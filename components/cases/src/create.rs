@@ -19,10 +19,11 @@ use case_records::writer::{
     self, AtomicKeyValue, IdempotencyPolicy, IdempotencyRecord, Reservation,
 };
 use case_records::{Case, Channel, HistoryEntry, PartyRole, Status};
-use contact_channels::options::Query;
+use contact_channels::options::Circumstances;
+use contact_channels::recommend::known_topic;
 use conversations::Conversation;
 use key_value::KeyValue;
-use marketplace::OrderFacts;
+use marketplace::{OrderFacts, OrderStanding};
 use serde::Deserialize;
 use sessions::User;
 use sha2::{Digest, Sha256};
@@ -69,14 +70,12 @@ pub struct Draft {
 }
 
 impl Draft {
-    /// What `contact` is asked: the same situation the page asked about.
-    pub fn contact_query(&self) -> Query {
-        Query {
-            conversation_id: self.conversation.as_ref().map(|c| c.id.clone()),
-            order_id: self.order.as_ref().map(|facts| facts.order.id.clone()),
+    /// What the contact options depend on, from what [`begin`] has read:
+    /// the same situation the page asked about.
+    pub fn circumstances(&self) -> Circumstances {
+        Circumstances {
             topic: Some(self.topic.clone()),
-            lang: Some(self.lang.to_string()),
-            tz: None,
+            order: self.order.as_ref().map(|facts| OrderStanding::of(&facts.order)),
         }
     }
 }
@@ -91,14 +90,6 @@ pub enum Begin {
 
 fn hex_sha256(bytes: &[u8]) -> String {
     base16ct::lower::encode_string(&Sha256::digest(bytes))
-}
-
-/// Topics are KB topic ids: `item-not-received`.
-fn is_topic(text: &str) -> bool {
-    (1..=64).contains(&text.len())
-        && text
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
 }
 
 fn idempotency_key(header: Option<&str>, body: &[u8]) -> Result<Option<IdempotencyKey>, Problem> {
@@ -170,7 +161,8 @@ pub fn begin(
     }
 
     let request: NewCase = api_conventions::parse_json(body)?;
-    if !is_topic(&request.topic) {
+    // Cases are counted and routed by topic: only the KB's topics, whatever the channel.
+    if known_topic(&request.topic).is_none() {
         return Err(Problem::invalid_field(
             "topic",
             "`topic` must be a help-center topic id such as `item-not-received`.",

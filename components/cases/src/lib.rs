@@ -16,7 +16,7 @@ use api::Notification;
 use api_conventions::{ApiRequest, ApiResult, Problem, allowed_method, header, respond, path_segments, unix_now, variable};
 use case_records::writer::AtomicKeyValue;
 use contact_channels::config::Config;
-use contact_channels::options::{self, ContactOptions, Query, Stores};
+use contact_channels::options::{self, Circumstances, ContactOptions, Stores};
 use key_value::{KeyValue, LazyStore, StoreError};
 use spin_sdk::http::{IncomingRequest, Request, Response, ResponseOutparam};
 use spin_sdk::http_component;
@@ -182,7 +182,7 @@ fn open_case(req: &ApiRequest, store: &Bucket, caller: &sessions::User, now: i64
     // speaks (DESIGN.md: `contact` lists it always available): only the
     // live channels need asking.
     if draft.channel != case_records::Channel::Email {
-        let offered = contact_options(req, caller, &draft.contact_query(), now)?;
+        let offered = contact_options(caller, &draft.circumstances(), draft.lang, now)?;
         contact::check_open(&offered.options, draft.channel, draft.lang)?;
     }
     let region = variable("region").unwrap_or_else(|| "eu-west".to_string());
@@ -200,12 +200,11 @@ fn request_callback(
     // Phone hours matter only for a case the caller may see, by phone.
     let (case, _) = api::visible_case(store, caller, id)?;
     let offered = if case.channel == case_records::Channel::Phone {
-        let query = Query {
+        let circumstances = Circumstances {
             topic: Some(case.topic.clone()),
-            lang: Some(case.lang.clone()),
-            ..Query::default()
+            order: None,
         };
-        contact_options(req, caller, &query, now)?.options
+        contact_options(caller, &circumstances, &case.lang, now)?.options
     } else {
         Vec::new()
     };
@@ -214,22 +213,17 @@ fn request_callback(
     })
 }
 
-/// What `GET /api/contact-options` would answer the caller now, about `query`.
+/// What `GET /api/contact-options` would answer the caller now in `lang`
+/// (a case's, so one the team speaks), in these circumstances.
 fn contact_options(
-    req: &ApiRequest,
     caller: &sessions::User,
-    query: &Query,
+    circumstances: &Circumstances,
+    lang: &str,
     now: i64,
 ) -> Result<ContactOptions, Problem> {
     let config = Config::load(variable, jiff::Timestamp::from_second(now).unwrap_or_default())?;
-    options::options(
-        &Stores::open_with(LazyStore::new),
-        &config,
-        caller,
-        query,
-        header(req, "accept-language"),
-        now,
-    )
+    let lang = api_conventions::negotiate_lang(Some(lang), None, None);
+    options::offer(&Stores::open_with(LazyStore::new), &config, caller, circumstances, lang, None, now)
 }
 
 /// The webhook's origin, unless it is the placeholder (a `.invalid` host,

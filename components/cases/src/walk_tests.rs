@@ -463,11 +463,16 @@ fn bad_requests_name_the_field_and_strangers_orders_are_404() {
     let world = World::new();
     let cases = [
         (
-            json!({"topic": "x", "channel": "fax", "description": "d"}),
+            json!({"topic": "fees", "channel": "fax", "description": "d"}),
             "channel",
         ),
         (
             json!({"topic": "Not a topic!", "channel": "email", "description": "d"}),
+            "topic",
+        ),
+        // Well-formed, but not one of the knowledge base's topics.
+        (
+            json!({"topic": "lost-my-cat", "channel": "email", "description": "d"}),
             "topic",
         ),
         (

@@ -7,11 +7,12 @@ use crate::presence::{self, Presence};
 use crate::recommend::{Reason, Situation, known_topic};
 use crate::schedule::Closed;
 use crate::texts::text;
-use api_conventions::{ApiResponse, ApiResult, Problem, negotiate_lang};
+use api_conventions::{ApiResponse, ApiResult, Lang, Problem, negotiate_lang};
 use jiff::Timestamp;
 use jiff::civil::DateTime;
 use jiff::tz::TimeZone;
 use key_value::KeyValue;
+use marketplace::OrderStanding;
 use serde::Serialize;
 use sessions::User;
 
@@ -46,15 +47,15 @@ impl<S> Stores<S> {
     }
 }
 
-/// What the options are asked for; `None` is not given.
+/// What the route is asked for; `None` is not given.
 #[derive(Debug, Default, PartialEq, Eq)]
-pub struct Query {
-    pub conversation_id: Option<String>,
-    pub order_id: Option<String>,
-    pub topic: Option<String>,
-    pub lang: Option<String>,
+struct Query {
+    conversation_id: Option<String>,
+    order_id: Option<String>,
+    topic: Option<String>,
+    lang: Option<String>,
     /// The caller's IANA time zone, for `next_available_at`.
-    pub tz: Option<String>,
+    tz: Option<String>,
 }
 
 /// The route's query, each parameter at most once; blank is absent.
@@ -216,7 +217,7 @@ pub fn contact_options(
 /// How `caller` can reach the team at `now` about `query`'s situation:
 /// `400` for a malformed `tz` or `topic`, `404` for a conversation or order
 /// that is not theirs.
-pub fn options(
+fn options(
     stores: &Stores<impl KeyValue>,
     config: &Config,
     caller: &User,
@@ -224,15 +225,12 @@ pub fn options(
     accept_language: Option<&str>,
     now: i64,
 ) -> Result<ContactOptions, Problem> {
-    let at = Timestamp::from_second(now)
-        .map_err(|_| Problem::new(500, "Internal Server Error", "The clock is out of range."))?;
-    let tz_name = query.tz.clone().unwrap_or_else(|| config.tz_name.clone());
-    let tz = match &query.tz {
-        Some(name) => crate::zones::by_name(name, at).map_err(|_| {
+    let shown_in = match &query.tz {
+        Some(name) => Some((name.as_str(), crate::zones::by_name(name, instant(now)?).map_err(|_| {
             let shown: String = name.chars().take(64).collect();
             Problem::invalid_field("tz", format!("`{shown}` is not an IANA time zone; send one like Europe/Rome or America/New_York."))
-        })?,
-        None => config.tz.clone(),
+        })?)),
+        None => None,
     };
     let topic = match query.topic.as_deref() {
         Some(t) => Some(known_topic(t).ok_or_else(|| {
@@ -244,8 +242,31 @@ pub fn options(
         None => None,
     };
     let lang = negotiate_lang(query.lang.as_deref(), accept_language, Some(&caller.lang));
+    let circumstances = circumstances(stores, caller, query.conversation_id.as_deref(), query.order_id.as_deref(), topic)?;
+    let shown_in = shown_in.as_ref().map(|(name, tz)| (*name, tz));
+    offer(stores, config, caller, &circumstances, lang, shown_in, now)
+}
 
-    let conversation = match &query.conversation_id {
+/// What the offer depends on besides the hour and the language: what the
+/// contact is about.
+#[derive(Debug, Default)]
+pub struct Circumstances {
+    /// A help-center topic id.
+    pub topic: Option<String>,
+    /// The order it is about, if the caller may see it.
+    pub order: Option<OrderStanding>,
+}
+
+/// The circumstances of a conversation and an order of `caller`'s (`404`
+/// when either is not theirs); `topic` overrides the conversation's.
+fn circumstances(
+    stores: &Stores<impl KeyValue>,
+    caller: &User,
+    conversation_id: Option<&str>,
+    order_id: Option<&str>,
+    topic: Option<&str>,
+) -> Result<Circumstances, Problem> {
+    let conversation = match conversation_id {
         Some(id) => Some(
             conversations::read(&stores.conversations, caller, id)?
                 .ok_or_else(Problem::not_found)?,
@@ -253,8 +274,8 @@ pub fn options(
         None => None,
     };
     let order = match (
-        &query.order_id,
-        conversation.as_ref().and_then(|c| c.order_id.as_ref()),
+        order_id,
+        conversation.as_ref().and_then(|c| c.order_id.as_deref()),
     ) {
         (Some(id), _) => Some(
             marketplace::standing_for(&stores.marketplace, caller, id)?
@@ -269,6 +290,30 @@ pub fn options(
             .as_ref()
             .and_then(|c| c.topic().map(str::to_string))
     });
+    Ok(Circumstances { topic, order })
+}
+
+fn instant(now: i64) -> Result<Timestamp, Problem> {
+    Timestamp::from_second(now)
+        .map_err(|_| Problem::new(500, "Internal Server Error", "The clock is out of range."))
+}
+
+/// The offer to `caller` at `now` in these circumstances and `lang`, with
+/// its times in `shown_in` (a zone's name and rules; the region's when
+/// `None`). Only presence and the open cases are read here: a caller that
+/// already holds the order and the topic passes them in.
+pub fn offer(
+    stores: &Stores<impl KeyValue>,
+    config: &Config,
+    caller: &User,
+    circumstances: &Circumstances,
+    lang: Lang,
+    shown_in: Option<(&str, &TimeZone)>,
+    now: i64,
+) -> Result<ContactOptions, Problem> {
+    let at = instant(now)?;
+    let (tz_name, tz) = shown_in.unwrap_or((&config.tz_name, &config.tz));
+    let Circumstances { topic, order } = circumstances;
     let situation = Situation::of(topic.as_deref(), order.is_some());
     // Only the buyer messages the seller, and never instead of reporting fraud or a safety problem.
     let message_seller_first = situation != Situation::Urgent
@@ -323,7 +368,7 @@ pub fn options(
             languages: channel.languages(),
             open_in,
             unavailable_reason: unavailable.map(Unavailable::as_str),
-            next_available_at: next.map(|t| rfc3339(t, &tz)),
+            next_available_at: next.map(|t| rfc3339(t, tz)),
             opens_at: next,
             estimated_wait_minutes,
             reason: None,
@@ -352,13 +397,13 @@ pub fn options(
         seller_first_reason: message_seller_first.then(|| text(Reason::SellerFirst, lang.code)),
         not_offered,
         situation: situation.as_str(),
-        topic,
-        order_id: order.map(|o| o.id),
+        topic: topic.clone(),
+        order_id: order.as_ref().map(|o| o.id.clone()),
         lang: lang.code,
         lang_unsupported: lang.unsupported,
         region: config.region.clone(),
-        time_zone: tz_name,
-        now: rfc3339(at, &tz),
+        time_zone: tz_name.to_string(),
+        now: rfc3339(at, tz),
         presence_required: config.presence_required,
     })
 }
@@ -613,6 +658,31 @@ mod tests {
             .status,
             404
         );
+    }
+
+    #[test]
+    fn an_offer_for_an_order_in_hand_is_what_the_route_answers_about_it() {
+        let (config, stores) = (load(defaults).unwrap(), stores());
+        marketplace::writer::ensure_seeded(&stores.marketplace, monday_ten()).unwrap();
+        let facts = marketplace::order_facts(&stores.marketplace, &anna(), "ord-T5WQ2")
+            .unwrap()
+            .unwrap();
+        let circumstances = Circumstances {
+            topic: Some("item-not-received".into()),
+            order: Some(OrderStanding::of(&facts.order)),
+        };
+        let lang = negotiate_lang(Some("it"), None, None);
+        let offered = offer(&stores, &config, &anna(), &circumstances, lang, None, monday_ten()).unwrap();
+        let asked = ask(
+            &stores,
+            &config,
+            &anna(),
+            "order_id=ord-T5WQ2&topic=item-not-received&lang=it",
+            monday_ten(),
+        )
+        .unwrap();
+        assert_eq!(serde_json::to_value(&offered).unwrap(), asked);
+        assert_eq!(asked["message_seller_first"], true);
     }
 
     #[test]

@@ -264,6 +264,16 @@ pub struct OrderStanding {
 }
 
 impl OrderStanding {
+    pub fn of(order: &Order) -> Self {
+        Self {
+            id: order.id.clone(),
+            buyer_id: order.buyer_id.clone(),
+            seller_id: order.seller_id.clone(),
+            state: order.state,
+            seller_messaged_at: order.seller_messaged_at,
+        }
+    }
+
     /// As [`OrderState::seller_first`].
     pub fn seller_first(&self, now: i64) -> bool {
         self.state.seller_first(self.seller_messaged_at, now)
