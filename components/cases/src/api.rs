@@ -8,7 +8,7 @@
 
 use api_conventions::{ApiResponse, ApiResult, Problem, number_param, parse_json, query_pairs};
 use case_records::writer::{self, AtomicKeyValue};
-use case_records::{Callback, Case, Channel, HistoryEntry, Message, PartyRole, Resolution, Status};
+use case_records::{Callback, Case, Channel, HistoryEntry, Listing, Message, PartyRole, Resolution, Status};
 use conversations::Conversation;
 use key_value::KeyValue;
 use marketplace::OrderFacts;
@@ -115,7 +115,7 @@ pub fn case_body<'a>(case: &'a Case, caller: &User) -> CaseBody<'a> {
 }
 
 /// A case in a list.
-fn summary(case: &Case, now: i64) -> Value {
+fn summary(case: &Listing, now: i64) -> Value {
     json!({
         "id": case.id,
         "status": case.status,
@@ -131,25 +131,28 @@ fn summary(case: &Case, now: i64) -> Value {
     })
 }
 
-/// `GET /api/cases`: the cases the caller is buyer or seller of, newest first.
-pub fn list_cases(store: &impl KeyValue, caller: &User, now: i64) -> ApiResult {
-    let mut cases = Vec::new();
-    for id in case_records::case_ids_of(store, &caller.id)? {
-        if let Some(case) =
-            case_records::case(store, &id)?.filter(|c| c.party_role(&caller.id).is_some())
-        {
-            cases.push(case);
+/// `GET /api/cases?before=N&limit=M`: the cases the caller is buyer or
+/// seller of, newest first, a page at a time: `next_before` is what to ask
+/// `before` for the next, older page (`null` on the last).
+pub fn list_cases(store: &impl KeyValue, caller: &User, raw_query: &str, now: i64) -> ApiResult {
+    let mut before = None;
+    let mut limit = DEFAULT_PAGE;
+    for (name, value) in query_pairs(raw_query, &["before", "limit"])? {
+        match name {
+            "before" => before = Some(number_param("before", value, 1u64, u64::MAX / 2)?),
+            _ => limit = number_param("limit", value, 1usize, MAX_PAGE)?,
         }
     }
-    cases.sort_by(|a, b| {
-        b.created_at
-            .cmp(&a.created_at)
-            .then_with(|| a.id.cmp(&b.id))
-    });
-    let list: Vec<Value> = cases.iter().map(|c| summary(c, now)).collect();
+    let page = case_records::cases_of(store, &caller.id, before, limit)?;
+    let list: Vec<Value> = page
+        .cases
+        .iter()
+        .filter(|c| c.party_role(&caller.id).is_some())
+        .map(|c| summary(c, now))
+        .collect();
     Ok(personal(
         200,
-        &json!({ "cases": list, "total": list.len() }),
+        &json!({ "cases": list, "total": page.total, "next_before": page.next_before }),
     ))
 }
 
@@ -526,9 +529,12 @@ pub fn request_callback(
     Ok(personal(200, &case_body(&updated, caller)))
 }
 
-/// `GET /api/agent/queue?status=&lang=&channel=&min_age_minutes=&limit=`
-/// (agents only; `404` for others): open cases by default, oldest first.
-pub fn queue(store: &impl KeyValue, caller: &User, raw_query: &str, now: i64) -> ApiResult {
+/// `GET /api/agent/queue?status=&lang=&channel=&min_age_minutes=&after=&limit=`
+/// (agents only; `404` for others): open cases by default, oldest first by
+/// when they entered the queue. One request reads at most
+/// [`writer::QUEUE_SCAN`] entries: `total` counts the matches among them,
+/// and `next_after`, when not `null`, is where to go on.
+pub fn queue(store: &impl AtomicKeyValue, caller: &User, raw_query: &str, now: i64) -> ApiResult {
     if !caller.has_role(Role::Agent) {
         return Err(Problem::not_found());
     }
@@ -537,9 +543,10 @@ pub fn queue(store: &impl KeyValue, caller: &User, raw_query: &str, now: i64) ->
     let mut channel: Option<Channel> = None;
     let mut min_age_minutes = 0i64;
     let mut limit = DEFAULT_PAGE;
+    let mut after = 0;
     for (name, value) in query_pairs(
         raw_query,
-        &["status", "lang", "channel", "min_age_minutes", "limit"],
+        &["status", "lang", "channel", "min_age_minutes", "after", "limit"],
     )? {
         match name {
             "status" => {
@@ -575,29 +582,20 @@ pub fn queue(store: &impl KeyValue, caller: &User, raw_query: &str, now: i64) ->
             "min_age_minutes" => {
                 min_age_minutes = number_param("min_age_minutes", value, 0i64, 10_000_000)?
             }
+            "after" => after = number_param("after", value, 0u64, u64::MAX / 2)?,
             _ => limit = number_param("limit", value, 1usize, MAX_PAGE)?,
         }
     }
-    let mut cases = Vec::new();
-    for id in case_records::all_case_ids(store)? {
-        let Some(case) = case_records::case(store, &id)? else {
-            continue;
-        };
-        let status_fits = status.map_or(case.status.is_open(), |s| case.status == s);
-        if status_fits
+    let only_open = status.is_none_or(Status::is_open);
+    let page = writer::queue(store, after, only_open, limit, now, |case| {
+        status.map_or(case.status.is_open(), |s| case.status == s)
             && lang.is_none_or(|l| case.lang == l)
             && channel.is_none_or(|c| case.channel == c)
             && now - case.created_at >= min_age_minutes * 60
-        {
-            cases.push(case);
-        }
-    }
-    cases.sort_by(|a, b| {
-        a.created_at
-            .cmp(&b.created_at)
-            .then_with(|| a.id.cmp(&b.id))
-    });
-    let total = cases.len();
-    let list: Vec<Value> = cases.iter().take(limit).map(|c| summary(c, now)).collect();
-    Ok(personal(200, &json!({ "cases": list, "total": total })))
+    })?;
+    let list: Vec<Value> = page.cases.iter().map(|c| summary(c, now)).collect();
+    Ok(personal(
+        200,
+        &json!({ "cases": list, "total": page.total, "next_after": page.next_after }),
+    ))
 }

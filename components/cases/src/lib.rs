@@ -135,7 +135,7 @@ async fn route(req: &ApiRequest) -> ApiResult {
     let store = Bucket::open(case_records::STORE)?;
 
     let (response, notification) = match (route, method) {
-        (RouteId::Cases, "GET") => (api::list_cases(&store, &caller, now)?, None),
+        (RouteId::Cases, "GET") => (api::list_cases(&store, &caller, req.query(), now)?, None),
         (RouteId::Cases, _) => (open_case(req, &store, &caller, now)?, None),
         (RouteId::Case(id), _) => (api::get_case(&store, &caller, id)?, None),
         (RouteId::Messages(id), "GET") => {

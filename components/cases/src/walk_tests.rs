@@ -384,7 +384,7 @@ fn one_idempotency_key_makes_one_case_and_a_different_body_is_422() {
         Some("key-1"),
     );
     assert_eq!(marco_case.unwrap().status, 201);
-    assert_eq!(case_records::all_case_ids(&world.cases).unwrap().len(), 2);
+    assert_eq!(api::queue(&world.cases, &agent(), "status=open", NOW).unwrap().json_body()["total"], 2);
 }
 
 #[test]
@@ -548,19 +548,19 @@ fn lists_and_the_queue_show_each_viewer_their_own() {
             .collect()
     };
     assert_eq!(
-        ids(api::list_cases(&world.cases, &anna(), NOW)
+        ids(api::list_cases(&world.cases, &anna(), "", NOW)
             .unwrap()
             .json_body()),
         ["EU-TEST-0001"]
     );
     assert_eq!(
-        ids(api::list_cases(&world.cases, &marco(), NOW)
+        ids(api::list_cases(&world.cases, &marco(), "", NOW)
             .unwrap()
             .json_body()),
         ["EU-TEST-0002"]
     );
     assert_eq!(
-        ids(api::list_cases(&world.cases, &rossi(), NOW)
+        ids(api::list_cases(&world.cases, &rossi(), "", NOW)
             .unwrap()
             .json_body())
         .len(),
@@ -607,6 +607,30 @@ fn lists_and_the_queue_show_each_viewer_their_own() {
         .json_body();
     assert_eq!(seen_by_seller["caller_role"], "seller");
     assert!(seen_by_seller["conversation"].is_null());
+}
+
+#[test]
+fn lists_and_the_queue_come_a_page_at_a_time() {
+    let world = World::new();
+    for n in 1..=3 {
+        world.open_id(&anna(), &json!({"topic": "fees", "channel": "email", "description": format!("Question {n}")}));
+    }
+    let page = |body: Value| -> (Vec<String>, Value, Value) {
+        let ids = body["cases"].as_array().unwrap().iter().map(|c| c["id"].as_str().unwrap().to_string()).collect();
+        let next = body.get("next_before").or(body.get("next_after")).cloned().unwrap();
+        (ids, body["total"].clone(), next)
+    };
+    let list = |query: &str| page(api::list_cases(&world.cases, &anna(), query, NOW).unwrap().json_body());
+    assert_eq!(list("limit=2"), (vec!["EU-TEST-0003".to_string(), "EU-TEST-0002".into()], json!(3), json!(2)));
+    assert_eq!(list("limit=2&before=2"), (vec!["EU-TEST-0001".to_string()], json!(3), Value::Null));
+    // The queue's `total` counts every match; `next_after` is only for a walk cut short.
+    let queue = |query: &str| page(api::queue(&world.cases, &agent(), query, NOW).unwrap().json_body());
+    assert_eq!(queue("limit=1"), (vec!["EU-TEST-0001".to_string()], json!(3), Value::Null));
+    assert_eq!(queue("after=2"), (vec!["EU-TEST-0003".to_string()], json!(1), Value::Null));
+    for bad in ["before=0", "limit=0", "limit=501", "before=x"] {
+        assert_eq!(api::list_cases(&world.cases, &anna(), bad, NOW).unwrap_err().status, 400, "{bad}");
+    }
+    assert_eq!(api::queue(&world.cases, &agent(), "after=-1", NOW).unwrap_err().status, 400);
 }
 
 #[test]

@@ -102,7 +102,7 @@ export const Api = {
 
   openCase: (request, idempotencyKey) =>
     call('POST', '/api/cases', { body: request, headers: { 'idempotency-key': idempotencyKey } }),
-  cases: () => call('GET', '/api/cases'),
+  cases: (before) => call('GET', before == null ? '/api/cases' : `/api/cases?before=${enc(before)}`),
   getCase: (id) => call('GET', `/api/cases/${enc(id)}`),
   messages: (id, after) => call('GET', `/api/cases/${enc(id)}/messages?after=${after}`),
   sendMessage: (id, text) => call('POST', `/api/cases/${enc(id)}/messages`, { body: { body: text } }),

@@ -22,21 +22,40 @@ export async function renderCases(view) {
   const pageTitle = t(seller ? 'cases.seller_title' : 'cases.title');
   title(pageTitle);
   replace(view, heading(pageTitle), loading());
-  let cases;
+  let page;
   try {
-    cases = (await Api.cases()).cases ?? [];
+    page = await Api.cases();
   } catch (err) {
     replace(view, heading(pageTitle), loadFailed(err, () => renderCases(view)));
     return;
   }
+  const cases = page.cases ?? [];
+  const list = h('ul', { class: 'list card', id: 'case-list' }, cases.map(caseSummary));
   replace(
     view,
     heading(pageTitle),
     h('p', {}, t(seller ? 'cases.seller_intro' : 'cases.intro')),
-    cases.length
-      ? h('ul', { class: 'list card', id: 'case-list' }, cases.map(caseSummary))
-      : h('p', { class: 'card' }, t('cases.none'), ' ', link('/', t('cases.ask_first'))),
+    cases.length ? list : h('p', { class: 'card' }, t('cases.none'), ' ', link('/', t('cases.ask_first'))),
+    olderCases(list, page.next_before),
   );
+}
+
+/** "Show older cases": adds the page before `before` to `list`; nothing after the last page. */
+function olderCases(list, before) {
+  if (before == null) return null;
+  const holder = h('div', { class: 'actions' });
+  const load = async () => {
+    replace(holder, loading());
+    try {
+      const page = await Api.cases(before);
+      list.append(...(page.cases ?? []).map(caseSummary));
+      holder.replaceWith(olderCases(list, page.next_before) ?? '');
+    } catch (err) {
+      replace(holder, loadFailed(err, load));
+    }
+  };
+  replace(holder, h('button', { type: 'button', class: 'secondary', id: 'older-cases', onclick: load }, t('cases.older')));
+  return holder;
 }
 
 /** One case in a list (also the agents' queue). */

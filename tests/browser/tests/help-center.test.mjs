@@ -318,6 +318,29 @@ test('the agent goes online, picks the case from the queue and resolves it with 
   assert.deepEqual(page.errors, []);
 });
 
+test('a buyer with more cases than a page sees the newest first, then the older ones on demand', async () => {
+  const en = STRINGS.en;
+  const marco = await apiAs(app.base, 'marco@example.com');
+  for (let n = 1; n <= 101; n++) {
+    await marco('POST', '/api/cases', { topic: 'fees', channel: 'email', description: `Question ${n}`, lang: 'en' }, { 'idempotency-key': `browser-test-page-${n}` });
+  }
+  const page = await newPage(browser, { locale: 'en-GB' });
+  await page.goto(`${app.base}/`);
+  await page.selectOption('#lang-switcher', 'en');
+  await signIn(page, en, 'marco@example.com');
+  await page.getByRole('link', { name: en['nav.cases'], exact: true }).click();
+  const older = page.getByRole('button', { name: en['cases.older'], exact: true });
+  await older.waitFor();
+  assert.equal(await page.locator('#case-list li').count(), 100);
+  await older.click();
+  await page.locator('#case-list li').nth(100).waitFor();
+  assert.equal(await older.count(), 0, 'no button after the last page');
+  const shown = await page.locator('#case-list li').evaluateAll((items) => items.map((li) => li.dataset.case));
+  assert.equal(new Set(shown).size, 101, 'each case once');
+  await screen(page, 'buyer-older-cases');
+  assert.deepEqual(page.errors, []);
+});
+
 test('a wrong password is said next to the password field, by keyboard alone', async () => {
   const en = STRINGS.en;
   const page = await newPage(browser, { locale: 'en-GB' });

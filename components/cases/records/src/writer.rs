@@ -64,8 +64,8 @@ fn claim_position(store: &impl AtomicKeyValue, index: &str) -> Result<u64, Store
 /// claimed first, one atomic increment each; then the case and its list
 /// entries are written in one batch: one commit on Spin's SQLite store, one
 /// `MSET` on Redis. A reader skips an entry whose case is not there (yet),
-/// and a position whose entry is not (see [`read_index`]), so a writer that
-/// dies on the way lists nothing.
+/// and a position whose entry is not (see [`cases_of`] and [`queue`]), so a
+/// writer that dies on the way lists nothing.
 pub fn insert_case(store: &impl AtomicKeyValue, case: &Case) -> Result<bool, StoreError> {
     let key = case_key(&case.id);
     // Ids carry 80 random bits: this read catches the one-in-10^24 repeat of
@@ -82,10 +82,15 @@ pub fn insert_case(store: &impl AtomicKeyValue, case: &Case) -> Result<bool, Sto
         indexes.push(party_cases_index(seller));
     }
     let id = encode(&case.id)?;
+    let queue_entry = encode(&QueueEntry::Listed {
+        id: case.id.clone(),
+        at: case.created_at,
+    })?;
     let mut entries = vec![(key, encode(case)?)];
     for index in &indexes {
         let seq = claim_position(store, index)?;
-        entries.push((slot_key(index, seq), id.clone()));
+        let entry = if index == ALL_CASES_INDEX { &queue_entry } else { &id };
+        entries.push((slot_key(index, seq), entry.clone()));
     }
     store.set_many(&entries)?;
     if case.status.is_open() && case.channel.is_live() {
@@ -98,7 +103,8 @@ pub fn insert_case(store: &impl AtomicKeyValue, case: &Case) -> Result<bool, Sto
 /// refuse (its error is returned, nothing written). Retried on a conflicting
 /// write, so `change` must only depend on the case it is given. Keeps the
 /// open-case counters in step when the case leaves the open states or
-/// comes back to them.
+/// comes back to them; a case that comes back enters the agents' queue
+/// again, at its end (see [`queue`]).
 pub fn update_case<E: From<StoreError>>(
     store: &impl AtomicKeyValue,
     id: &str,
@@ -118,10 +124,103 @@ pub fn update_case<E: From<StoreError>>(
             if delta != 0 && case.channel.is_live() {
                 store.increment(&open_count_key(case.channel.as_str()), delta)?;
             }
+            if delta > 0 {
+                let seq = claim_position(store, ALL_CASES_INDEX)?;
+                let entry = QueueEntry::Listed {
+                    id: case.id.clone(),
+                    at: case.updated_at,
+                };
+                store.set(&slot_key(ALL_CASES_INDEX, seq), &encode(&entry)?)?;
+            }
             return Ok(Some(case));
         }
     }
     Err(StoreError(format!("case {id} is too contended")).into())
+}
+
+/// At most this many entries of the queue are read for one page of it.
+pub const QUEUE_SCAN: u64 = 5_000;
+
+/// One page of the agents' queue.
+#[derive(Debug, Default)]
+pub struct QueuePage {
+    pub cases: Vec<Listing>,
+    /// How many cases the walk found wanted, on this page or after it.
+    pub total: usize,
+    /// Where the walk stopped, [`QUEUE_SCAN`] entries on, when the queue goes
+    /// further: what to ask `after` next. `None` when it read to the end.
+    pub next_after: Option<u64>,
+}
+
+/// The cases `wanted` accepts, oldest first by when they entered the queue
+/// (opened, or reopened): at most `limit` of them, from the entries after
+/// position `after`, reading at most [`QUEUE_SCAN`] entries.
+///
+/// When only open cases are wanted (`only_open`), the walk starts no earlier
+/// than the queue's start ([`QUEUE_START_KEY`]), and moves that start past
+/// the resolved and closed cases it reads first: a case that is reopened is
+/// listed again at the end, so none is ever left behind it. An empty
+/// position there (a writer in flight, or one that died) holds the start
+/// until a later entry is [`UNWRITTEN_SLOT_GRACE_SECS`] old. The start is
+/// moved by compare-and-swap, so a walk that read an older state moves it
+/// nowhere. Without this, every page of the queue would read every case
+/// ever opened.
+pub fn queue(
+    store: &impl AtomicKeyValue,
+    after: u64,
+    only_open: bool,
+    limit: usize,
+    now: i64,
+    wanted: impl Fn(&Listing) -> bool,
+) -> Result<QueuePage, StoreError> {
+    let claimed = claimed_positions(store, ALL_CASES_INDEX)?;
+    let stored_start = if only_open { store.get(QUEUE_START_KEY)? } else { None };
+    let start: u64 = match &stored_start {
+        Some(bytes) => serde_json::from_slice(bytes)
+            .map_err(|e| StoreError(format!("the queue's start is unreadable: {e}")))?,
+        None => 1,
+    }
+    .max(1);
+    let first = if only_open { after.max(start - 1) + 1 } else { after + 1 };
+    let last = claimed.min(first - 1 + QUEUE_SCAN);
+    // Moving the start only makes sense from the start.
+    let mut moving = only_open && first == start;
+    let mut new_start = start;
+    let mut unwritten_before = false;
+    let mut listed = std::collections::HashSet::new();
+    let mut page = QueuePage::default();
+    for position in first..=last {
+        let entry: Option<QueueEntry> = store.get_json(&slot_key(ALL_CASES_INDEX, position))?;
+        let found = match entry {
+            Some(entry) => listing(store, entry.id())?.map(|case| (entry.at(&case), case)),
+            None => None,
+        };
+        let Some((at, case)) = found else {
+            unwritten_before = true;
+            continue;
+        };
+        if moving {
+            let earlier_gone = !unwritten_before || at <= now - UNWRITTEN_SLOT_GRACE_SECS;
+            if case.status.is_open() || !earlier_gone {
+                moving = false;
+            } else {
+                new_start = position + 1;
+                unwritten_before = false;
+            }
+        }
+        // A reopened case may be listed twice: once is enough.
+        if wanted(&case) && listed.insert(case.id.clone()) {
+            page.total += 1;
+            if page.cases.len() < limit {
+                page.cases.push(case);
+            }
+        }
+    }
+    if new_start > start {
+        store.compare_and_swap(QUEUE_START_KEY, stored_start.as_deref(), &encode(&new_start)?)?;
+    }
+    page.next_after = (last < claimed).then_some(last);
+    Ok(page)
 }
 
 /// Appends a message to case `id`; `message.seq` is set to its position.
@@ -266,6 +365,112 @@ mod tests {
         }
     }
 
+    /// Every case `user` is a party to, newest first.
+    fn case_ids_of(store: &impl AtomicKeyValue, user: &str) -> Vec<String> {
+        ids(cases_of(store, user, None, usize::MAX).unwrap().cases)
+    }
+
+    /// Every case in the agents' queue, whatever its status, in its order.
+    fn all_case_ids(store: &impl AtomicKeyValue) -> Vec<String> {
+        ids(queue(store, 0, false, usize::MAX, 1, |_| true).unwrap().cases)
+    }
+
+    fn ids(cases: Vec<Listing>) -> Vec<String> {
+        cases.into_iter().map(|c| c.id).collect()
+    }
+
+    fn set_status(store: &MemoryStore, id: &str, status: Status, now: i64) {
+        update_case::<StoreError>(store, id, |c| {
+            c.status = status;
+            c.updated_at = now;
+            Ok(())
+        })
+        .unwrap()
+        .unwrap();
+    }
+
+    fn open_queue(store: &MemoryStore, now: i64) -> QueuePage {
+        queue(store, 0, true, usize::MAX, now, |c| c.status.is_open()).unwrap()
+    }
+
+    fn queue_start(store: &MemoryStore) -> Option<u64> {
+        store.get_json(QUEUE_START_KEY).unwrap()
+    }
+
+    #[test]
+    fn a_users_cases_come_newest_first_a_page_at_a_time() {
+        let store = MemoryStore::default();
+        for n in 1..=5 {
+            insert_case(&store, &new_case(&format!("EU-AAAA-000{n}"), "u-anna", None, Channel::Email)).unwrap();
+        }
+        let page = cases_of(&store, "u-anna", None, 2).unwrap();
+        assert_eq!((ids(page.cases), page.total, page.next_before), (vec!["EU-AAAA-0005".to_string(), "EU-AAAA-0004".into()], 5, Some(4)));
+        let page = cases_of(&store, "u-anna", Some(4), 2).unwrap();
+        assert_eq!((ids(page.cases), page.next_before), (vec!["EU-AAAA-0003".to_string(), "EU-AAAA-0002".into()], Some(2)));
+        let page = cases_of(&store, "u-anna", Some(2), 2).unwrap();
+        assert_eq!((ids(page.cases), page.next_before), (vec!["EU-AAAA-0001".to_string()], None));
+        assert!(cases_of(&store, "u-marco", None, 2).unwrap().cases.is_empty());
+    }
+
+    #[test]
+    fn the_queue_starts_after_settled_cases_and_a_reopened_case_comes_back_at_its_end() {
+        let store = MemoryStore::default();
+        for id in ["EU-AAAA-AAAA", "EU-BBBB-BBBB", "EU-CCCC-CCCC"] {
+            insert_case(&store, &new_case(id, "u-anna", None, Channel::Email)).unwrap();
+        }
+        set_status(&store, "EU-AAAA-AAAA", Status::Resolved, 2);
+        set_status(&store, "EU-BBBB-BBBB", Status::Closed, 2);
+        let page = open_queue(&store, 3);
+        assert_eq!((ids(page.cases), page.total), (vec!["EU-CCCC-CCCC".to_string()], 1));
+        assert_eq!(queue_start(&store), Some(3), "the open case holds the start");
+
+        set_status(&store, "EU-AAAA-AAAA", Status::InReview, 4);
+        let page = open_queue(&store, 5);
+        assert_eq!(ids(page.cases), ["EU-CCCC-CCCC", "EU-AAAA-AAAA"]);
+        // Every case is listed once, whatever its status.
+        assert_eq!(all_case_ids(&store), ["EU-AAAA-AAAA", "EU-BBBB-BBBB", "EU-CCCC-CCCC"]);
+
+        set_status(&store, "EU-CCCC-CCCC", Status::WaitingOnBuyer, 6);
+        set_status(&store, "EU-CCCC-CCCC", Status::InReview, 6);
+        set_status(&store, "EU-CCCC-CCCC", Status::Closed, 6);
+        set_status(&store, "EU-AAAA-AAAA", Status::Closed, 6);
+        assert!(open_queue(&store, 7).cases.is_empty());
+        assert_eq!(queue_start(&store), Some(5), "past the reopened case's new entry");
+    }
+
+    #[test]
+    fn an_unwritten_position_holds_the_start_until_a_later_entry_is_old() {
+        let store = MemoryStore::default();
+        // A writer in flight has claimed position 1; position 2 is a bare id,
+        // as earlier versions listed cases.
+        claim_position(&store, ALL_CASES_INDEX).unwrap();
+        let seq = claim_position(&store, ALL_CASES_INDEX).unwrap();
+        let mut closed = new_case("EU-BBBB-BBBB", "u-anna", None, Channel::Email);
+        closed.status = Status::Closed;
+        closed.created_at = 100;
+        store.set(&case_key(&closed.id), &encode(&closed).unwrap()).unwrap();
+        store.set(&slot_key(ALL_CASES_INDEX, seq), &encode(&closed.id).unwrap()).unwrap();
+
+        assert!(open_queue(&store, 100 + UNWRITTEN_SLOT_GRACE_SECS - 1).cases.is_empty());
+        assert_eq!(queue_start(&store), None);
+        assert_eq!(all_case_ids(&store), ["EU-BBBB-BBBB"]);
+        open_queue(&store, 100 + UNWRITTEN_SLOT_GRACE_SECS);
+        assert_eq!(queue_start(&store), Some(3));
+    }
+
+    #[test]
+    fn a_walk_reads_at_most_a_scan_and_says_where_to_go_on() {
+        let store = MemoryStore::default();
+        let all = QUEUE_SCAN + 3;
+        for n in 1..=all {
+            insert_case(&store, &new_case(&format!("EU-{n:08}"), "u-anna", None, Channel::Email)).unwrap();
+        }
+        let page = queue(&store, 0, false, 10, 1, |_| true).unwrap();
+        assert_eq!((page.cases.len(), page.total, page.next_after), (10, QUEUE_SCAN as usize, Some(QUEUE_SCAN)));
+        let page = queue(&store, QUEUE_SCAN, false, 10, 1, |_| true).unwrap();
+        assert_eq!((ids(page.cases).len(), page.total, page.next_after), (3, 3, None));
+    }
+
     #[test]
     fn a_case_is_listed_for_its_parties_and_counted_open_until_resolved_if_live() {
         let store = MemoryStore::default();
@@ -283,12 +488,12 @@ mod tests {
             )
             .unwrap()
         );
-        assert_eq!(case_ids_of(&store, "u-anna").unwrap(), ["EU-AAAA-AAAA"]);
+        assert_eq!(case_ids_of(&store, "u-anna"), ["EU-AAAA-AAAA"]);
         assert_eq!(
-            case_ids_of(&store, "u-rossi").unwrap(),
-            ["EU-AAAA-AAAA", "EU-BBBB-BBBB"]
+            case_ids_of(&store, "u-rossi"),
+            ["EU-BBBB-BBBB", "EU-AAAA-AAAA"]
         );
-        assert_eq!(all_case_ids(&store).unwrap().len(), 2);
+        assert_eq!(all_case_ids(&store).len(), 2);
         assert_eq!(open_cases(&store, "chat").unwrap(), 1);
 
         let resolved = update_case::<StoreError>(&store, "EU-AAAA-AAAA", |c| {
@@ -331,7 +536,7 @@ mod tests {
             case(&store, "EU-AAAA-AAAA").unwrap().unwrap().buyer_id,
             "u-anna"
         );
-        assert!(case_ids_of(&store, "u-marco").unwrap().is_empty());
+        assert!(case_ids_of(&store, "u-marco").is_empty());
     }
 
     #[test]
@@ -407,7 +612,7 @@ mod tests {
         assert_eq!(third.seq, 3);
 
         // Within the grace a poller stops before the gap, so it cannot pass a message still being written...
-        let soon = 100 + UNWRITTEN_MESSAGE_GRACE_SECS - 1;
+        let soon = 100 + UNWRITTEN_SLOT_GRACE_SECS - 1;
         assert_eq!(
             seqs_and_bodies(&messages(&store, "EU-AAAA-AAAA", 0, 100, soon).unwrap()),
             [(1, "one")]
@@ -443,7 +648,7 @@ mod tests {
                     "EU-AAAA-AAAA",
                     3,
                     100,
-                    200 + UNWRITTEN_MESSAGE_GRACE_SECS
+                    200 + UNWRITTEN_SLOT_GRACE_SECS
                 )
                 .unwrap()
             ),
@@ -523,7 +728,7 @@ mod tests {
             &new_case("EU-AAAA-AAAA", "u-anna", None, Channel::Email),
         )
         .unwrap();
-        assert_eq!(case_ids_of(&store, "u-anna").unwrap(), ["EU-AAAA-AAAA"]);
+        assert_eq!(case_ids_of(&store, "u-anna"), ["EU-AAAA-AAAA"]);
     }
 
     #[test]
@@ -534,7 +739,7 @@ mod tests {
         };
         let case = new_case("EU-AAAA-AAAA", "u-anna", Some("u-rossi"), Channel::Email);
         assert!(insert_case(&store, &case).unwrap());
-        assert_eq!(case_ids_of(&store, "u-rossi").unwrap(), ["EU-AAAA-AAAA"]);
+        assert_eq!(case_ids_of(&store, "u-rossi"), ["EU-AAAA-AAAA"]);
     }
 
     #[test]
@@ -546,16 +751,16 @@ mod tests {
         let lost = new_case("EU-AAAA-AAAA", "u-anna", Some("u-rossi"), Channel::Email);
         assert!(insert_case(&store, &lost).is_err());
         assert_eq!(case(&store, "EU-AAAA-AAAA").unwrap(), None);
-        assert!(case_ids_of(&store, "u-anna").unwrap().is_empty());
-        assert!(all_case_ids(&store).unwrap().is_empty());
+        assert!(case_ids_of(&store, "u-anna").is_empty());
+        assert!(all_case_ids(&store).is_empty());
 
         // The positions it claimed stay empty; the next case is listed after them.
         store.batches_fail = false;
         let next = new_case("EU-BBBB-BBBB", "u-anna", Some("u-rossi"), Channel::Email);
         assert!(insert_case(&store, &next).unwrap());
-        assert_eq!(case_ids_of(&store, "u-anna").unwrap(), ["EU-BBBB-BBBB"]);
-        assert_eq!(case_ids_of(&store, "u-rossi").unwrap(), ["EU-BBBB-BBBB"]);
-        assert_eq!(all_case_ids(&store).unwrap(), ["EU-BBBB-BBBB"]);
+        assert_eq!(case_ids_of(&store, "u-anna"), ["EU-BBBB-BBBB"]);
+        assert_eq!(case_ids_of(&store, "u-rossi"), ["EU-BBBB-BBBB"]);
+        assert_eq!(all_case_ids(&store), ["EU-BBBB-BBBB"]);
     }
 
     #[test]

@@ -406,6 +406,21 @@ async fn get_json(app: &Running, token: &str, path: &str) -> Result<Value> {
     Ok(serde_json::from_str(&text)?)
 }
 
+/// The ids `GET /api/cases` lists, every page of them, and its `total`.
+async fn listed_cases(app: &Running, token: &str) -> Result<(std::collections::HashSet<String>, u64)> {
+    let mut listed = std::collections::HashSet::new();
+    let mut path = "/api/cases".to_string();
+    loop {
+        let page = get_json(app, token, &path).await?;
+        let ids = page["cases"].as_array().context("no cases array")?.iter();
+        listed.extend(ids.filter_map(|c| c["id"].as_str().map(str::to_string)));
+        match page["next_before"].as_u64() {
+            Some(before) => path = format!("/api/cases?before={before}"),
+            None => return Ok((listed, page["total"].as_u64().context("no total")?)),
+        }
+    }
+}
+
 /// The messages of a case, every page of them, checked to be numbered 1..n.
 async fn message_count(app: &Running, token: &str, case_id: &str) -> Result<u64> {
     let mut after = 0u64;
@@ -443,21 +458,14 @@ async fn lost_writes(app: &Running, workers: &[Worker]) -> Result<(Vec<String>, 
             .extend(worker.cases.iter().map(|(id, _)| id.as_str()));
     }
     for (email, (token, acknowledged)) in &by_buyer {
-        let listing = get_json(app, token, "/api/cases").await?;
-        let listed: std::collections::HashSet<&str> = listing["cases"]
-            .as_array()
-            .context("no cases array")?
-            .iter()
-            .filter_map(|c| c["id"].as_str())
-            .collect();
-        let total = listing["total"].as_u64().context("no total")?;
+        let (listed, total) = listed_cases(app, token).await?;
         if (total as usize) < acknowledged.len() {
             lost.push(format!(
                 "{email}: GET /api/cases lists {total} cases, {} were acknowledged",
                 acknowledged.len()
             ));
         }
-        for id in acknowledged.iter().filter(|id| !listed.contains(*id)) {
+        for id in acknowledged.iter().filter(|id| !listed.contains(**id)) {
             lost.push(format!(
                 "{email}: case {id} was acknowledged but is not listed"
             ));

@@ -559,14 +559,20 @@ async fn fifty_concurrent_creations_with_different_keys_make_fifty_cases() {
         ids.insert(reply.json()["id"].as_str().unwrap().to_string());
     }
     assert_eq!(ids.len(), 50);
-    let listed: std::collections::BTreeSet<String> =
-        app.get_as(&anna, "/api/cases").await.json()["cases"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|c| c["id"].as_str().unwrap().to_string())
-            .collect();
-    assert_eq!(listed, ids);
+    // Read back a page of 20 at a time, newest first.
+    let mut listed = Vec::new();
+    let mut path = "/api/cases?limit=20".to_string();
+    loop {
+        let page = app.get_as(&anna, &path).await.json();
+        assert_eq!(page["total"], 50);
+        listed.extend(page["cases"].as_array().unwrap().iter().map(|c| c["id"].as_str().unwrap().to_string()));
+        match page["next_before"].as_u64() {
+            Some(before) => path = format!("/api/cases?limit=20&before={before}"),
+            None => break,
+        }
+    }
+    assert_eq!(listed.len(), 50, "each case once");
+    assert_eq!(listed.into_iter().collect::<std::collections::BTreeSet<_>>(), ids);
     let queued = app
         .get_as(&agent, "/api/agent/queue?limit=500")
         .await
