@@ -105,7 +105,8 @@ async function loadQueue(card, state) {
     const cases = queue.cases ?? [];
     replace(
       results,
-      h('p', { class: 'muted' }, t('queue.count', { count: queue.total ?? cases.length })),
+      // A walk cut short (`next_after`) counted only the cases it read: at least that many.
+      h('p', { class: 'muted' }, t('queue.count', { count: `${queue.total ?? cases.length}${queue.next_after == null ? '' : '+'}` })),
       cases.length ? h('ul', { class: 'list', id: 'queue-list' }, cases.map(caseSummary)) : h('p', {}, t('queue.empty')),
     );
   } catch (err) {

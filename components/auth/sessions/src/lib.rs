@@ -98,8 +98,50 @@ pub mod writer {
     use super::*;
     use key_value::StoreError;
 
+    /// Most sessions one account holds at once; signing in again past this
+    /// ends the oldest.
+    pub const MAX_SESSIONS_PER_USER: usize = 1000;
+
+    /// A session as its user's list holds it.
+    #[derive(Debug, Serialize, Deserialize)]
+    struct Held {
+        key: String,
+        expires_at: i64,
+    }
+
+    /// The sessions of a user, so that signing in sweeps the expired ones:
+    /// Spin's key-value stores expire nothing by themselves, and a session
+    /// nobody signs out of would otherwise stay in the store for good.
+    fn held_key(user_id: &str) -> String {
+        format!("sessions-of:{user_id}")
+    }
+
+    /// Stores a new session, and deletes the user's sessions that have
+    /// expired by its start (and the oldest, past [`MAX_SESSIONS_PER_USER`]).
+    /// Two sign-ins of one user at the same moment may each miss the other's
+    /// session in the list; such a session is then never swept, which costs
+    /// a few hundred bytes and nothing else.
     pub fn write(store: &impl KeyValue, token: &str, session: &Session) -> Result<(), StoreError> {
-        store.set_json(&session_key(token), session)
+        write_keeping(store, token, session, MAX_SESSIONS_PER_USER)
+    }
+
+    /// As [`write`], keeping at most `most` sessions of the user.
+    pub(crate) fn write_keeping(store: &impl KeyValue, token: &str, session: &Session, most: usize) -> Result<(), StoreError> {
+        let key = session_key(token);
+        store.set_json(&key, session)?;
+        let list = held_key(&session.user.id);
+        let mut held: Vec<Held> = store.get_json(&list)?.unwrap_or_default();
+        held.push(Held { key, expires_at: session.expires_at });
+        let ended = held.len().saturating_sub(most);
+        let mut kept = Vec::with_capacity(held.len());
+        for (n, h) in held.into_iter().enumerate() {
+            if n < ended || h.expires_at <= session.created_at {
+                store.delete(&h.key)?;
+            } else {
+                kept.push(h);
+            }
+        }
+        store.set_json(&list, &kept)
     }
 
     /// Revokes a session; `false` when there was none to revoke.
@@ -145,6 +187,38 @@ mod tests {
         )
         .unwrap();
         store
+    }
+
+    fn session_at(created_at: i64, expires_at: i64) -> Session {
+        Session { user: anna(), created_at, expires_at }
+    }
+
+    fn token(n: usize) -> String {
+        format!("{n:0>43}")
+    }
+
+    #[test]
+    fn signing_in_again_sweeps_the_users_expired_sessions() {
+        let store = MemoryStore::default();
+        writer::write(&store, &token(1), &session_at(0, 100)).unwrap();
+        writer::write(&store, &token(2), &session_at(50, 150)).unwrap();
+        writer::write(&store, &token(3), &session_at(120, 220)).unwrap();
+        let sessions = |store: &MemoryStore| store.keys().iter().filter(|k| k.starts_with("session:")).count();
+        assert_eq!(sessions(&store), 2, "the first one had expired");
+        assert_eq!(resolve(&store, Some(&token(2)), 121).unwrap(), anna());
+        assert_eq!(resolve(&store, Some(&token(3)), 121).unwrap(), anna());
+    }
+
+    #[test]
+    fn past_the_most_sessions_of_one_account_the_oldest_ends() {
+        let store = MemoryStore::default();
+        for n in 0..4 {
+            writer::write_keeping(&store, &token(n), &session_at(n as i64, 1_000), 3).unwrap();
+        }
+        assert_eq!(resolve(&store, Some(&token(0)), 10).unwrap_err().status, 401);
+        for n in 1..4 {
+            assert_eq!(resolve(&store, Some(&token(n)), 10).unwrap(), anna());
+        }
     }
 
     #[test]
