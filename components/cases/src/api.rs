@@ -25,10 +25,15 @@ pub fn personal(status: u16, body: &impl Serialize) -> ApiResponse {
     ApiResponse::json(status, body).with_header("cache-control", "private, no-store")
 }
 
-/// How `caller` relates to `case`: a party first, else an agent; `None` for anyone else.
+/// How `caller` relates to a case they are `party` to, or not: a party
+/// first, else an agent; `None` for anyone else.
+fn role_of(party: Option<PartyRole>, caller: &User) -> Option<PartyRole> {
+    party.or(caller.has_role(Role::Agent).then_some(PartyRole::Agent))
+}
+
+/// How `caller` relates to `case` (see [`role_of`]).
 pub fn viewer_role(case: &Case, caller: &User) -> Option<PartyRole> {
-    case.party_role(&caller.id)
-        .or(caller.has_role(Role::Agent).then_some(PartyRole::Agent))
+    role_of(case.party_role(&caller.id), caller)
 }
 
 /// The case `id` if `caller` may see it, with how they relate to it; else `404`.
@@ -39,6 +44,20 @@ pub fn visible_case(
 ) -> Result<(Case, PartyRole), Problem> {
     let case = case_records::case(store, id)?.ok_or_else(Problem::not_found)?;
     let role = viewer_role(&case, caller).ok_or_else(Problem::not_found)?;
+    Ok((case, role))
+}
+
+/// As [`visible_case`], reading only the case's [`Listing`]: the message
+/// routes, which a live chat polls every few seconds, need no more of it
+/// than that, and a case that carries its conversation and order is
+/// several kilobytes.
+fn visible_listing(
+    store: &impl KeyValue,
+    caller: &User,
+    id: &str,
+) -> Result<(Listing, PartyRole), Problem> {
+    let case = case_records::listing(store, id)?.ok_or_else(Problem::not_found)?;
+    let role = role_of(case.party_role(&caller.id), caller).ok_or_else(Problem::not_found)?;
     Ok((case, role))
 }
 
@@ -179,7 +198,7 @@ pub struct Notification {
 
 /// The notification for an event on an email case, if anybody is to be told.
 pub fn notification(
-    case: &Case,
+    case: &Listing,
     event: &'static str,
     actor_id: &str,
     at: i64,
@@ -219,7 +238,7 @@ pub fn post_message(
     body: &[u8],
     now: i64,
 ) -> Result<(ApiResponse, Option<Notification>), Problem> {
-    let (case, role) = visible_case(store, caller, id)?;
+    let (case, role) = visible_listing(store, caller, id)?;
     let request: NewMessage = parse_json(body)?;
     let text = request.body.trim();
     if text.is_empty() || text.chars().count() > MAX_MESSAGE_CHARS {
@@ -309,7 +328,7 @@ pub fn list_messages(
     raw_query: &str,
     now: i64,
 ) -> ApiResult {
-    let (case, _) = visible_case(store, caller, id)?;
+    let (case, _) = visible_listing(store, caller, id)?;
     let mut after = 0;
     let mut limit = DEFAULT_PAGE;
     for (name, value) in query_pairs(raw_query, &["after", "limit"])? {

@@ -15,7 +15,7 @@ use crate::api::{Notification, case_body, notification, personal, visible_case};
 use api_conventions::{ApiResponse, Problem, parse_json};
 use case_records::writer::{self, AtomicKeyValue};
 use case_records::{
-    Action, Case, HistoryEntry, Notice, PartyRole, ReferralCategory, Resolution, Status,
+    Action, Case, HistoryEntry, Listing, Notice, PartyRole, ReferralCategory, Resolution, Status,
 };
 use key_value::KeyValue;
 use marketplace::{Money, Order, OrderState, PaymentStatus};
@@ -378,6 +378,6 @@ pub fn resolve(
         Ok(())
     })?
     .ok_or_else(Problem::not_found)?;
-    let note = notification(&resolved, "case.resolved", &caller.id, now);
+    let note = notification(&Listing::of(&resolved), "case.resolved", &caller.id, now);
     Ok((personal(200, &case_body(&resolved, caller)), note))
 }

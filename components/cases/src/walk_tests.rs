@@ -547,12 +547,13 @@ fn lists_and_the_queue_show_each_viewer_their_own() {
             .map(|c| c["id"].as_str().unwrap().to_string())
             .collect()
     };
+    let annas = api::list_cases(&world.cases, &anna(), "", NOW).unwrap().json_body();
     assert_eq!(
-        ids(api::list_cases(&world.cases, &anna(), "", NOW)
-            .unwrap()
-            .json_body()),
-        ["EU-TEST-0001"]
+        (&annas["cases"][0]["order_id"], &annas["cases"][0]["seller_id"]),
+        (&json!("ord-T5WQ2"), &json!("u-studio-rossi")),
+        "a list shows the order and its seller"
     );
+    assert_eq!(ids(annas), ["EU-TEST-0001"]);
     assert_eq!(
         ids(api::list_cases(&world.cases, &marco(), "", NOW)
             .unwrap()

@@ -398,6 +398,15 @@ mod tests {
     }
 
     #[test]
+    fn a_listing_read_from_the_store_is_the_cases_own() {
+        let store = MemoryStore::default();
+        let case = new_case("EU-AAAA-AAAA", "u-anna", Some("u-rossi"), Channel::Chat);
+        insert_case(&store, &case).unwrap();
+        assert_eq!(listing(&store, &case.id).unwrap(), Some(Listing::of(&case)));
+        assert_eq!(listing(&store, "EU-NONE-NONE").unwrap(), None);
+    }
+
+    #[test]
     fn a_users_cases_come_newest_first_a_page_at_a_time() {
         let store = MemoryStore::default();
         for n in 1..=5 {
