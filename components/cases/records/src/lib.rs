@@ -329,10 +329,13 @@ fn messages_log(id: &str) -> String {
 }
 /// Every case, in the order it entered the agents' queue: when it opened,
 /// and again when it is reopened (see `writer::insert_case`,
-/// `writer::update_case` and `writer::queue`). An index of [`QueueEntry`]s.
+/// `writer::update_case` and `writer::queue`). An index of `writer::QueueEntry`s,
+/// which only `cases` reads.
+#[cfg(feature = "writer")]
 const ALL_CASES_INDEX: &str = "cases";
 /// The first position of [`ALL_CASES_INDEX`] that may hold an open case
 /// (see `writer::queue`).
+#[cfg(feature = "writer")]
 const QUEUE_START_KEY: &str = "cases:queue-start";
 /// The cases a user is buyer or seller of: an index (named apart from the
 /// `cases-of:` logs of earlier versions, as [`messages_log`] is).
@@ -438,33 +441,6 @@ fn claimed_positions(store: &impl KeyValue, index: &str) -> Result<u64, StoreErr
 /// decrement was repeated; never report that.
 fn count(store: &impl KeyValue, key: &str) -> Result<u64, StoreError> {
     Ok(store.get_counter(key)?.max(0) as u64)
-}
-
-/// An entry of [`ALL_CASES_INDEX`]: the case, and the time its writer had
-/// when it claimed the position. Earlier versions listed the bare id, when
-/// the case opened.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(untagged)]
-enum QueueEntry {
-    Listed { id: String, at: i64 },
-    Opened(String),
-}
-
-impl QueueEntry {
-    fn id(&self) -> &str {
-        match self {
-            QueueEntry::Listed { id, .. } | QueueEntry::Opened(id) => id,
-        }
-    }
-
-    /// When its writer claimed the position, at the latest minus the
-    /// request deadline: for a bare id, when its case opened.
-    fn at(&self, case: &Listing) -> i64 {
-        match self {
-            QueueEntry::Listed { at, .. } => *at,
-            QueueEntry::Opened(_) => case.created_at,
-        }
-    }
 }
 
 /// One page of the cases a user is a party to, newest first.

@@ -138,6 +138,33 @@ pub fn update_case<E: From<StoreError>>(
     Err(StoreError(format!("case {id} is too contended")).into())
 }
 
+/// An entry of [`ALL_CASES_INDEX`]: the case, and the time its writer had
+/// when it claimed the position. Earlier versions listed the bare id, when
+/// the case opened.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged)]
+enum QueueEntry {
+    Listed { id: String, at: i64 },
+    Opened(String),
+}
+
+impl QueueEntry {
+    fn id(&self) -> &str {
+        match self {
+            QueueEntry::Listed { id, .. } | QueueEntry::Opened(id) => id,
+        }
+    }
+
+    /// When its writer claimed the position, at the latest minus the
+    /// request deadline: for a bare id, when its case opened.
+    fn at(&self, case: &Listing) -> i64 {
+        match self {
+            QueueEntry::Listed { at, .. } => *at,
+            QueueEntry::Opened(_) => case.created_at,
+        }
+    }
+}
+
 /// At most this many entries of the queue are read for one page of it.
 pub const QUEUE_SCAN: u64 = 5_000;
 
@@ -157,7 +184,7 @@ pub struct QueuePage {
 /// position `after`, reading at most [`QUEUE_SCAN`] entries.
 ///
 /// When only open cases are wanted (`only_open`), the walk starts no earlier
-/// than the queue's start ([`QUEUE_START_KEY`]), and moves that start past
+/// than the queue's start (the key `cases:queue-start`), and moves that start past
 /// the resolved and closed cases it reads first: a case that is reopened is
 /// listed again at the end, so none is ever left behind it. An empty
 /// position there (a writer in flight, or one that died) holds the start

@@ -225,11 +225,11 @@ fn options(
     accept_language: Option<&str>,
     now: i64,
 ) -> Result<ContactOptions, Problem> {
-    let shown_in = match &query.tz {
-        Some(name) => Some((name.as_str(), crate::zones::by_name(name, instant(now)?).map_err(|_| {
+    let callers_zone = match &query.tz {
+        Some(name) => Some(crate::zones::by_name(name, instant(now)?).map_err(|_| {
             let shown: String = name.chars().take(64).collect();
             Problem::invalid_field("tz", format!("`{shown}` is not an IANA time zone; send one like Europe/Rome or America/New_York."))
-        })?)),
+        })?),
         None => None,
     };
     let topic = match query.topic.as_deref() {
@@ -243,13 +243,13 @@ fn options(
     };
     let lang = negotiate_lang(query.lang.as_deref(), accept_language, Some(&caller.lang));
     let circumstances = circumstances(stores, caller, query.conversation_id.as_deref(), query.order_id.as_deref(), topic)?;
-    let shown_in = shown_in.as_ref().map(|(name, tz)| (*name, tz));
+    let shown_in = query.tz.as_deref().zip(callers_zone.as_ref());
     offer(stores, config, caller, &circumstances, lang, shown_in, now)
 }
 
 /// What the offer depends on besides the hour and the language: what the
 /// contact is about.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct Circumstances {
     /// A help-center topic id.
     pub topic: Option<String>,
