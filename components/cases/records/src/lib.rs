@@ -376,18 +376,20 @@ pub fn case(store: &impl KeyValue, id: &str) -> Result<Option<Case>, StoreError>
     store.get_json(&case_key(id))
 }
 
-/// How long a claimed message or queue slot may stay unwritten before readers pass
-/// it. Its writer claims it, then writes it a moment later; one that died
-/// in between leaves it empty for good. A minute is far longer than a
-/// healthy request, and short enough for a conversation to go on.
-pub const UNWRITTEN_SLOT_GRACE_SECS: i64 = 60;
+/// How long a writer may be between two of its writes: readers wait that
+/// long before they pass what it left half done. A claimed message or queue
+/// position is written a moment after it is claimed (one whose writer died
+/// stays empty for good), and a reopened case is stored open a moment after
+/// it is listed again. A minute is far longer than a healthy request, and
+/// short enough for a conversation to go on.
+pub const IN_FLIGHT_GRACE_SECS: i64 = 60;
 
 /// The messages of case `id` after position `after`, oldest first, at most
 /// `limit`, as of `now`.
 ///
 /// A claimed slot that is still empty stops the list: its message may be
 /// being written, and a poller that passed it would never see it. It is
-/// passed only once a later message is [`UNWRITTEN_SLOT_GRACE_SECS`] old:
+/// passed only once a later message is [`IN_FLIGHT_GRACE_SECS`] old:
 /// that slot was claimed earlier still, so its writer is gone.
 pub fn messages(
     store: &impl KeyValue,
@@ -407,7 +409,7 @@ pub fn messages(
             continue;
         }
         match next_written(store, &log, seq, claimed)? {
-            Some((later, message)) if message.at <= now - UNWRITTEN_SLOT_GRACE_SECS => {
+            Some((later, message)) if message.at <= now - IN_FLIGHT_GRACE_SECS => {
                 seq = later;
                 messages.push(message);
             }

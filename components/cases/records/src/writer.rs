@@ -104,13 +104,15 @@ pub fn insert_case(store: &impl AtomicKeyValue, case: &Case) -> Result<bool, Sto
 /// write, so `change` must only depend on the case it is given. Keeps the
 /// open-case counters in step when the case leaves the open states or
 /// comes back to them; a case that comes back enters the agents' queue
-/// again, at its end (see [`queue`]).
+/// again, at its end (see [`queue`]), at the `updated_at` that `change`
+/// stamps it with.
 pub fn update_case<E: From<StoreError>>(
     store: &impl AtomicKeyValue,
     id: &str,
     mut change: impl FnMut(&mut Case) -> Result<(), E>,
 ) -> Result<Option<Case>, E> {
     let key = case_key(id);
+    let mut listed_again = false;
     for _ in 0..MAX_ATTEMPTS {
         let Some(current) = store.get(&key)? else {
             return Ok(None);
@@ -119,18 +121,21 @@ pub fn update_case<E: From<StoreError>>(
             .map_err(|e| StoreError(format!("case {id} is unreadable: {e}")))?;
         let was_open = case.status.is_open();
         change(&mut case)?;
+        let delta = i64::from(case.status.is_open()) - i64::from(was_open);
+        // A case that comes back is listed before it is stored open: a write
+        // that fails in between leaves an entry of a settled case, which
+        // walks skip, and a retry that reopens it. The other way round, it
+        // would leave an open case that no walk from the start finds, and a
+        // retry that changes nothing. [`queue`] waits for a new entry's case.
+        if delta > 0 && !listed_again {
+            let seq = claim_position(store, ALL_CASES_INDEX)?;
+            let entry = QueueEntry::Listed { id: case.id.clone(), at: case.updated_at };
+            store.set(&slot_key(ALL_CASES_INDEX, seq), &encode(&entry)?)?;
+            listed_again = true;
+        }
         if store.compare_and_swap(&key, Some(&current), &encode(&case)?)? {
-            let delta = i64::from(case.status.is_open()) - i64::from(was_open);
             if delta != 0 && case.channel.is_live() {
                 store.increment(&open_count_key(case.channel.as_str()), delta)?;
-            }
-            if delta > 0 {
-                let seq = claim_position(store, ALL_CASES_INDEX)?;
-                let entry = QueueEntry::Listed {
-                    id: case.id.clone(),
-                    at: case.updated_at,
-                };
-                store.set(&slot_key(ALL_CASES_INDEX, seq), &encode(&entry)?)?;
             }
             return Ok(Some(case));
         }
@@ -186,12 +191,13 @@ pub struct QueuePage {
 /// When only open cases are wanted (`only_open`), the walk starts no earlier
 /// than the queue's start (the key `cases:queue-start`), and moves that start past
 /// the resolved and closed cases it reads first: a case that is reopened is
-/// listed again at the end, so none is ever left behind it. An empty
-/// position there (a writer in flight, or one that died) holds the start
-/// until a later entry is [`UNWRITTEN_SLOT_GRACE_SECS`] old. The start is
-/// moved by compare-and-swap, so a walk that read an older state moves it
-/// nowhere. Without this, every page of the queue would read every case
-/// ever opened.
+/// listed again at the end, so none is ever left behind it. An entry is
+/// passed only once it is [`IN_FLIGHT_GRACE_SECS`] old: a reopen lists its
+/// case a moment before it stores it open (see [`update_case`]), and an
+/// empty position before the entry (a writer in flight, or one that died)
+/// is then as old. The start is moved by compare-and-swap, so a walk that
+/// read an older state moves it nowhere. Without this, every page of the
+/// queue would read every case ever opened.
 pub fn queue(
     store: &impl AtomicKeyValue,
     after: u64,
@@ -213,7 +219,6 @@ pub fn queue(
     // Moving the start only makes sense from the start.
     let mut moving = only_open && first == start;
     let mut new_start = start;
-    let mut unwritten_before = false;
     let mut listed = std::collections::HashSet::new();
     let mut page = QueuePage::default();
     for position in first..=last {
@@ -223,16 +228,13 @@ pub fn queue(
             None => None,
         };
         let Some((at, case)) = found else {
-            unwritten_before = true;
             continue;
         };
         if moving {
-            let earlier_gone = !unwritten_before || at <= now - UNWRITTEN_SLOT_GRACE_SECS;
-            if case.status.is_open() || !earlier_gone {
+            if case.status.is_open() || at > now - IN_FLIGHT_GRACE_SECS {
                 moving = false;
             } else {
                 new_start = position + 1;
-                unwritten_before = false;
             }
         }
         // A reopened case may be listed twice: once is enough.
@@ -456,22 +458,135 @@ mod tests {
         }
         set_status(&store, "EU-AAAA-AAAA", Status::Resolved, 2);
         set_status(&store, "EU-BBBB-BBBB", Status::Closed, 2);
-        let page = open_queue(&store, 3);
+        let page = open_queue(&store, 1 + IN_FLIGHT_GRACE_SECS);
         assert_eq!((ids(page.cases), page.total), (vec!["EU-CCCC-CCCC".to_string()], 1));
         assert_eq!(queue_start(&store), Some(3), "the open case holds the start");
 
-        set_status(&store, "EU-AAAA-AAAA", Status::InReview, 4);
-        let page = open_queue(&store, 5);
+        set_status(&store, "EU-AAAA-AAAA", Status::InReview, 100);
+        let page = open_queue(&store, 101);
         assert_eq!(ids(page.cases), ["EU-CCCC-CCCC", "EU-AAAA-AAAA"]);
         // Every case is listed once, whatever its status.
         assert_eq!(all_case_ids(&store), ["EU-AAAA-AAAA", "EU-BBBB-BBBB", "EU-CCCC-CCCC"]);
 
-        set_status(&store, "EU-CCCC-CCCC", Status::WaitingOnBuyer, 6);
-        set_status(&store, "EU-CCCC-CCCC", Status::InReview, 6);
-        set_status(&store, "EU-CCCC-CCCC", Status::Closed, 6);
-        set_status(&store, "EU-AAAA-AAAA", Status::Closed, 6);
-        assert!(open_queue(&store, 7).cases.is_empty());
+        set_status(&store, "EU-CCCC-CCCC", Status::WaitingOnBuyer, 102);
+        set_status(&store, "EU-CCCC-CCCC", Status::InReview, 102);
+        set_status(&store, "EU-CCCC-CCCC", Status::Closed, 102);
+        set_status(&store, "EU-AAAA-AAAA", Status::Closed, 102);
+        assert!(open_queue(&store, 103).cases.is_empty());
+        assert_eq!(queue_start(&store), Some(4), "a new entry holds the start while it is young");
+        assert!(open_queue(&store, 100 + IN_FLIGHT_GRACE_SECS).cases.is_empty());
         assert_eq!(queue_start(&store), Some(5), "past the reopened case's new entry");
+    }
+
+    /// The test store, failing the write of a new queue entry once.
+    #[derive(Default)]
+    struct QueueWriteFailsOnce {
+        inner: MemoryStore,
+        failed: std::cell::Cell<bool>,
+    }
+
+    impl KeyValue for QueueWriteFailsOnce {
+        fn get(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
+            self.inner.get(key)
+        }
+        fn set(&self, key: &str, value: &[u8]) -> Result<(), StoreError> {
+            let queue_position = key
+                .strip_prefix(ALL_CASES_INDEX)
+                .and_then(|k| k.strip_prefix(':'))
+                .is_some_and(|n| n.parse::<u64>().is_ok());
+            if queue_position && !self.failed.replace(true) {
+                return Err(StoreError("the store is unreachable".into()));
+            }
+            self.inner.set(key, value)
+        }
+        fn delete(&self, key: &str) -> Result<(), StoreError> {
+            self.inner.delete(key)
+        }
+    }
+
+    impl AtomicKeyValue for QueueWriteFailsOnce {
+        fn compare_and_swap(&self, key: &str, expected: Option<&[u8]>, new: &[u8]) -> Result<bool, StoreError> {
+            self.inner.compare_and_swap(key, expected, new)
+        }
+        fn increment(&self, key: &str, delta: i64) -> Result<i64, StoreError> {
+            self.inner.increment(key, delta)
+        }
+    }
+
+    #[test]
+    fn a_reopen_that_fails_halfway_can_be_retried_and_the_case_is_queued() {
+        let store = QueueWriteFailsOnce::default();
+        store.failed.set(true);
+        insert_case(&store, &new_case("EU-AAAA-AAAA", "u-anna", None, Channel::Chat)).unwrap();
+        update_case::<StoreError>(&store, "EU-AAAA-AAAA", |c| {
+            c.status = Status::Resolved;
+            Ok(())
+        })
+        .unwrap();
+        queue(&store, 0, true, 10, 1 + IN_FLIGHT_GRACE_SECS, |_| true).unwrap();
+        store.failed.set(false);
+
+        let reopen = || {
+            update_case::<StoreError>(&store, "EU-AAAA-AAAA", |c| {
+                if c.status.is_open() {
+                    return Err(StoreError("already open".into()));
+                }
+                c.status = Status::InReview;
+                c.updated_at = 100;
+                Ok(())
+            })
+        };
+        assert!(reopen().is_err(), "the queue entry's write fails");
+        reopen().expect("the retry reopens the case");
+        let page = queue(&store, 0, true, 10, 101, |c| c.status.is_open()).unwrap();
+        assert_eq!(ids(page.cases), ["EU-AAAA-AAAA"]);
+        assert_eq!(open_cases(&store, "chat").unwrap(), 1);
+    }
+
+    /// The test store, walking the open queue as another request would
+    /// just before each case is stored.
+    struct WalkedBeforeEachCaseWrite {
+        inner: MemoryStore,
+        now: i64,
+    }
+
+    impl KeyValue for WalkedBeforeEachCaseWrite {
+        fn get(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
+            self.inner.get(key)
+        }
+        fn set(&self, key: &str, value: &[u8]) -> Result<(), StoreError> {
+            self.inner.set(key, value)
+        }
+        fn delete(&self, key: &str) -> Result<(), StoreError> {
+            self.inner.delete(key)
+        }
+    }
+
+    impl AtomicKeyValue for WalkedBeforeEachCaseWrite {
+        fn compare_and_swap(&self, key: &str, expected: Option<&[u8]>, new: &[u8]) -> Result<bool, StoreError> {
+            if key.starts_with(&case_key("")) {
+                open_queue(&self.inner, self.now);
+            }
+            self.inner.compare_and_swap(key, expected, new)
+        }
+        fn increment(&self, key: &str, delta: i64) -> Result<i64, StoreError> {
+            self.inner.increment(key, delta)
+        }
+    }
+
+    #[test]
+    fn a_walk_between_listing_a_reopened_case_and_storing_it_does_not_pass_it() {
+        let store = WalkedBeforeEachCaseWrite { inner: MemoryStore::default(), now: 100 };
+        insert_case(&store.inner, &new_case("EU-AAAA-AAAA", "u-anna", None, Channel::Email)).unwrap();
+        set_status(&store.inner, "EU-AAAA-AAAA", Status::Resolved, 2);
+        update_case::<StoreError>(&store, "EU-AAAA-AAAA", |c| {
+            c.status = Status::InReview;
+            c.updated_at = 100;
+            Ok(())
+        })
+        .unwrap();
+        assert_eq!(queue_start(&store.inner), Some(2), "past the settled entry, not the new one");
+        assert_eq!(ids(open_queue(&store.inner, 101).cases), ["EU-AAAA-AAAA"]);
     }
 
     #[test]
@@ -487,10 +602,10 @@ mod tests {
         store.set(&case_key(&closed.id), &encode(&closed).unwrap()).unwrap();
         store.set(&slot_key(ALL_CASES_INDEX, seq), &encode(&closed.id).unwrap()).unwrap();
 
-        assert!(open_queue(&store, 100 + UNWRITTEN_SLOT_GRACE_SECS - 1).cases.is_empty());
+        assert!(open_queue(&store, 100 + IN_FLIGHT_GRACE_SECS - 1).cases.is_empty());
         assert_eq!(queue_start(&store), None);
         assert_eq!(all_case_ids(&store), ["EU-BBBB-BBBB"]);
-        open_queue(&store, 100 + UNWRITTEN_SLOT_GRACE_SECS);
+        open_queue(&store, 100 + IN_FLIGHT_GRACE_SECS);
         assert_eq!(queue_start(&store), Some(3));
     }
 
@@ -648,7 +763,7 @@ mod tests {
         assert_eq!(third.seq, 3);
 
         // Within the grace a poller stops before the gap, so it cannot pass a message still being written...
-        let soon = 100 + UNWRITTEN_SLOT_GRACE_SECS - 1;
+        let soon = 100 + IN_FLIGHT_GRACE_SECS - 1;
         assert_eq!(
             seqs_and_bodies(&messages(&store, "EU-AAAA-AAAA", 0, 100, soon).unwrap()),
             [(1, "one")]
@@ -684,7 +799,7 @@ mod tests {
                     "EU-AAAA-AAAA",
                     3,
                     100,
-                    200 + UNWRITTEN_SLOT_GRACE_SECS
+                    200 + IN_FLIGHT_GRACE_SECS
                 )
                 .unwrap()
             ),
