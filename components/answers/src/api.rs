@@ -127,6 +127,16 @@ pub fn ask<M: KeyValue, C: KeyValue>(
             format!("This conversation has {MAX_EXCHANGES} questions already: leave out conversation_id to start a new one."),
         ));
     }
+    if conversation.as_ref().is_some_and(|c| now - c.created_at >= conversations::FOLLOW_UP_SECS) {
+        return Err(Problem::new(
+            409,
+            "Conflict",
+            format!(
+                "This conversation started more than {} days ago: leave out conversation_id to start a new one.",
+                conversations::FOLLOW_UP_SECS / 86_400
+            ),
+        ));
+    }
     // A follow-up is about the conversation's order or item unless it names another.
     let order_id = request.order_id.clone().or_else(|| conversation.as_ref().and_then(|c| c.order_id.clone()));
     let item_id = match &order_id {
@@ -180,7 +190,7 @@ pub fn ask<M: KeyValue, C: KeyValue>(
                     conversation
                 }
                 None => conversation.insert(Conversation {
-                    id: format!("c-{}", env.random_hex(16)?),
+                    id: conversations::new_id(now, &env.random_hex(16)?),
                     user_id: caller.id.clone(),
                     order_id: order_id.clone(),
                     item_id: item_id.clone(),

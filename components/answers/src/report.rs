@@ -1,6 +1,7 @@
 //! `GET /api/answers/report?days=30` (agents): how often the answers helped,
 //! per topic and language, from every exchange of the last `days` days and
-//! the "did this help?" feedback on it. A topic or language where few rated
+//! the "did this help?" feedback on it. Only the conversations started in
+//! those days, or a follow-up period before, are read. A topic or language where few rated
 //! answers helped is where the knowledge base needs work; questions with no
 //! topic are what it does not cover.
 
@@ -113,7 +114,8 @@ pub fn report(
         days = number_param("days", value, 1, MAX_DAYS)?;
     }
     let keys = store_keys()?;
-    Ok(ApiResponse::json(200, &tally(conversations::listed(store, &keys), now - days * 86_400)?))
+    let since = now - days * 86_400;
+    Ok(ApiResponse::json(200, &tally(conversations::listed_since(store, &keys, since), since)?))
 }
 
 #[cfg(test)]

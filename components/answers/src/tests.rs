@@ -426,6 +426,31 @@ fn a_follow_up_keeps_the_conversation_and_its_order() {
 }
 
 #[test]
+fn a_conversation_takes_follow_ups_for_a_week_and_its_id_says_when_it_started() {
+    let world = World::new();
+    let first = world.ask(Some(&anna()), json!({"question": "dove è il pacco?"}));
+    assert_eq!(first["conversation_id"], conversations::new_id(NOW, &"ab".repeat(16)));
+    for (started, status) in [(NOW - conversations::FOLLOW_UP_SECS + 1, 200), (NOW - conversations::FOLLOW_UP_SECS, 409)] {
+        let id = conversations::new_id(started, &"cd".repeat(16));
+        let conversation = conversations::Conversation {
+            id: id.clone(),
+            user_id: "u-anna".into(),
+            order_id: None,
+            item_id: None,
+            created_at: started,
+            exchanges: vec![],
+        };
+        conversations::writer::write(&world.conversations, &conversation).unwrap();
+        let reply = world.ask_as(
+            &FakeEnv::without_model(),
+            Some(&anna()),
+            json!({"question": "e se non arriva?", "conversation_id": id}),
+        );
+        assert_eq!(reply.map_or_else(|p| p.status, |r| r.status), status, "started {started}");
+    }
+}
+
+#[test]
 fn a_recently_viewed_item_is_answered_with_its_facts_and_a_strangers_sold_item_is_not_found() {
     let world = World::new();
     let reply = world.ask(

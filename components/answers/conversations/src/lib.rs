@@ -75,9 +75,31 @@ impl Conversation {
     }
 }
 
-/// Conversation ids are `c-` and 32 lowercase hex digits.
+/// How long after it starts a conversation takes follow-up questions. So
+/// a conversation's exchanges all fall within this of its start, and a
+/// report of the last days reads only the conversations started then
+/// (see [`listed_since`]).
+pub const FOLLOW_UP_SECS: i64 = 7 * 86_400;
+
+/// A new conversation's id: `c-`, its start in Unix seconds as 8 hex digits
+/// (so that reports can tell it without reading it), and `random_hex`, 32
+/// random hex digits that make it unguessable.
+pub fn new_id(started_at: i64, random_hex: &str) -> String {
+    format!("c-{:08x}{random_hex}", started_at.clamp(0, i64::from(u32::MAX)))
+}
+
+/// Conversation ids are `c-` and 40 lowercase hex digits ([`new_id`]), or
+/// 32 random ones (earlier versions, whose start is not in the id).
 pub fn is_plausible_id(id: &str) -> bool {
-    id.len() == 34 && id.starts_with("c-") && id[2..].bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+    id.strip_prefix("c-").is_some_and(|hex| {
+        matches!(hex.len(), 32 | 40) && hex.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+    })
+}
+
+/// When the conversation `id` started, if its id says (see [`new_id`]).
+fn started_at(id: &str) -> Option<i64> {
+    let hex = id.strip_prefix("c-").filter(|hex| hex.len() == 40)?;
+    u32::from_str_radix(&hex[..8], 16).ok().map(i64::from)
 }
 
 fn key(id: &str) -> String {
@@ -93,13 +115,22 @@ pub fn read(store: &impl KeyValue, caller: &User, id: &str) -> Result<Option<Con
 }
 
 /// The conversations among `keys`, a store's whole key list (Spin's
-/// `Store::get_keys`): what reports read. Other records' keys are skipped.
-pub fn listed<'a>(
+/// `Store::get_keys`), that may hold an exchange made at `since` or later:
+/// what reports read. Only those whose id says they started before
+/// `since - FOLLOW_UP_SECS` are skipped unread, so a report's reads grow
+/// with the questions of its days, not with every question ever asked.
+/// Other records' keys are skipped.
+pub fn listed_since<'a>(
     store: &'a impl KeyValue,
     keys: &'a [String],
+    since: i64,
 ) -> impl Iterator<Item = Result<Conversation, StoreError>> + 'a {
     keys.iter()
-        .filter(|k| k.strip_prefix("conversation:").is_some_and(is_plausible_id))
+        .filter(move |k| {
+            k.strip_prefix("conversation:")
+                .filter(|id| is_plausible_id(id))
+                .is_some_and(|id| started_at(id).is_none_or(|start| start >= since - FOLLOW_UP_SECS))
+        })
         .filter_map(move |k| store.get_json::<Conversation>(k).transpose())
 }
 
@@ -143,9 +174,29 @@ mod tests {
         writer::write(&store, &conversation(a, "u-anna")).unwrap();
         writer::write(&store, &conversation(b, "u-marco")).unwrap();
         store.set("rate:u-anna", b"3").unwrap();
-        let mut ids: Vec<String> = listed(&store, &store.keys()).map(|c| c.unwrap().id).collect();
+        let mut ids: Vec<String> = listed_since(&store, &store.keys(), 0).map(|c| c.unwrap().id).collect();
         ids.sort();
         assert_eq!(ids, [a, b]);
+    }
+
+    #[test]
+    fn a_report_skips_conversations_that_ended_before_its_days_unread() {
+        let store = MemoryStore::default();
+        let since = 100 * 86_400;
+        let random = "0123456789abcdef0123456789abcdef";
+        let too_early = new_id(since - FOLLOW_UP_SECS - 1, random);
+        let still_open_then = new_id(since - FOLLOW_UP_SECS, random);
+        let earlier_version = "c-fedcba9876543210fedcba9876543210";
+        for id in [&too_early, &still_open_then, earlier_version] {
+            writer::write(&store, &conversation(id, "u-anna")).unwrap();
+        }
+        // A record listed but unreadable would fail the report: it is never read.
+        store.set(&key(&too_early), b"not json").unwrap();
+        let mut ids: Vec<String> = listed_since(&store, &store.keys(), since).map(|c| c.unwrap().id).collect();
+        ids.sort();
+        assert_eq!(ids, [still_open_then.as_str(), earlier_version]);
+        assert!(is_plausible_id(&too_early) && too_early.len() == 42);
+        assert_eq!(started_at(&still_open_then), Some(since - FOLLOW_UP_SECS));
     }
 
     #[test]
