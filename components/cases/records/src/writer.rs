@@ -478,25 +478,20 @@ mod tests {
         assert_eq!(queue_start(&store), Some(5), "past the reopened case's new entry");
     }
 
-    /// The test store, failing the write of a new queue entry once.
-    #[derive(Default)]
-    struct QueueWriteFailsOnce {
+    /// The test store, with `before_write` run before each write (`set` and
+    /// `compare_and_swap`): a test makes a write fail there, or does what
+    /// another request would do at that moment.
+    struct Hooked<F> {
         inner: MemoryStore,
-        failed: std::cell::Cell<bool>,
+        before_write: F,
     }
 
-    impl KeyValue for QueueWriteFailsOnce {
+    impl<F: Fn(&MemoryStore, &str) -> Result<(), StoreError>> KeyValue for Hooked<F> {
         fn get(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
             self.inner.get(key)
         }
         fn set(&self, key: &str, value: &[u8]) -> Result<(), StoreError> {
-            let queue_position = key
-                .strip_prefix(ALL_CASES_INDEX)
-                .and_then(|k| k.strip_prefix(':'))
-                .is_some_and(|n| n.parse::<u64>().is_ok());
-            if queue_position && !self.failed.replace(true) {
-                return Err(StoreError("the store is unreachable".into()));
-            }
+            (self.before_write)(&self.inner, key)?;
             self.inner.set(key, value)
         }
         fn delete(&self, key: &str) -> Result<(), StoreError> {
@@ -504,8 +499,9 @@ mod tests {
         }
     }
 
-    impl AtomicKeyValue for QueueWriteFailsOnce {
+    impl<F: Fn(&MemoryStore, &str) -> Result<(), StoreError>> AtomicKeyValue for Hooked<F> {
         fn compare_and_swap(&self, key: &str, expected: Option<&[u8]>, new: &[u8]) -> Result<bool, StoreError> {
+            (self.before_write)(&self.inner, key)?;
             self.inner.compare_and_swap(key, expected, new)
         }
         fn increment(&self, key: &str, delta: i64) -> Result<i64, StoreError> {
@@ -515,16 +511,25 @@ mod tests {
 
     #[test]
     fn a_reopen_that_fails_halfway_can_be_retried_and_the_case_is_queued() {
-        let store = QueueWriteFailsOnce::default();
-        store.failed.set(true);
+        let failed = std::cell::Cell::new(true);
+        // Fails the write of a queue entry, once.
+        let store = Hooked {
+            inner: MemoryStore::default(),
+            before_write: |_: &MemoryStore, key: &str| {
+                let queue_position = key
+                    .strip_prefix(ALL_CASES_INDEX)
+                    .and_then(|k| k.strip_prefix(':'))
+                    .is_some_and(|n| n.parse::<u64>().is_ok());
+                if queue_position && !failed.replace(true) {
+                    return Err(StoreError("the store is unreachable".into()));
+                }
+                Ok(())
+            },
+        };
         insert_case(&store, &new_case("EU-AAAA-AAAA", "u-anna", None, Channel::Chat)).unwrap();
-        update_case::<StoreError>(&store, "EU-AAAA-AAAA", |c| {
-            c.status = Status::Resolved;
-            Ok(())
-        })
-        .unwrap();
-        queue(&store, 0, true, 10, 1 + IN_FLIGHT_GRACE_SECS, |_| true).unwrap();
-        store.failed.set(false);
+        set_status(&store.inner, "EU-AAAA-AAAA", Status::Resolved, 1);
+        open_queue(&store.inner, 1 + IN_FLIGHT_GRACE_SECS);
+        failed.set(false);
 
         let reopen = || {
             update_case::<StoreError>(&store, "EU-AAAA-AAAA", |c| {
@@ -538,45 +543,22 @@ mod tests {
         };
         assert!(reopen().is_err(), "the queue entry's write fails");
         reopen().expect("the retry reopens the case");
-        let page = queue(&store, 0, true, 10, 101, |c| c.status.is_open()).unwrap();
-        assert_eq!(ids(page.cases), ["EU-AAAA-AAAA"]);
+        assert_eq!(ids(open_queue(&store.inner, 101).cases), ["EU-AAAA-AAAA"]);
         assert_eq!(open_cases(&store, "chat").unwrap(), 1);
-    }
-
-    /// The test store, walking the open queue as another request would
-    /// just before each case is stored.
-    struct WalkedBeforeEachCaseWrite {
-        inner: MemoryStore,
-        now: i64,
-    }
-
-    impl KeyValue for WalkedBeforeEachCaseWrite {
-        fn get(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
-            self.inner.get(key)
-        }
-        fn set(&self, key: &str, value: &[u8]) -> Result<(), StoreError> {
-            self.inner.set(key, value)
-        }
-        fn delete(&self, key: &str) -> Result<(), StoreError> {
-            self.inner.delete(key)
-        }
-    }
-
-    impl AtomicKeyValue for WalkedBeforeEachCaseWrite {
-        fn compare_and_swap(&self, key: &str, expected: Option<&[u8]>, new: &[u8]) -> Result<bool, StoreError> {
-            if key.starts_with(&case_key("")) {
-                open_queue(&self.inner, self.now);
-            }
-            self.inner.compare_and_swap(key, expected, new)
-        }
-        fn increment(&self, key: &str, delta: i64) -> Result<i64, StoreError> {
-            self.inner.increment(key, delta)
-        }
     }
 
     #[test]
     fn a_walk_between_listing_a_reopened_case_and_storing_it_does_not_pass_it() {
-        let store = WalkedBeforeEachCaseWrite { inner: MemoryStore::default(), now: 100 };
+        // Walks the open queue, as another request would, just before a case is stored.
+        let store = Hooked {
+            inner: MemoryStore::default(),
+            before_write: |inner: &MemoryStore, key: &str| {
+                if key.starts_with(&case_key("")) {
+                    open_queue(inner, 100);
+                }
+                Ok(())
+            },
+        };
         insert_case(&store.inner, &new_case("EU-AAAA-AAAA", "u-anna", None, Channel::Email)).unwrap();
         set_status(&store.inner, "EU-AAAA-AAAA", Status::Resolved, 2);
         update_case::<StoreError>(&store, "EU-AAAA-AAAA", |c| {
