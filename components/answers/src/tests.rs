@@ -413,6 +413,8 @@ fn a_follow_up_keeps_the_conversation_and_its_order() {
     );
     assert_eq!(second["conversation_id"], id);
     assert_eq!(second["order_id"], "ord-T5WQ2");
+    // "se" (if) is not what the follow-up is about: "non arriva" is.
+    assert_eq!(second["topic"], "item-not-received");
     let stored = conversations::read(&world.conversations, &anna(), id)
         .unwrap()
         .unwrap();

@@ -106,6 +106,10 @@ fn tokens(text: &str) -> Vec<Token> {
 
 /// Overlapping pairs of a Han run; a lone character stands for itself unless
 /// it is a grammatical particle.
+/// Pairs that say how or whether a question is asked, not what about:
+/// "如果" (if), "怎么" and "么办" (how / what to do), "什么" (what), "为什" (why).
+const HAN_STOP_PAIRS: [&str; 5] = ["如果", "怎么", "么办", "什么", "为什"];
+
 fn han_terms(run: &str, terms: &mut Vec<String>) {
     let chars: Vec<char> = run.chars().collect();
     if chars.len() == 1 {
@@ -115,7 +119,10 @@ fn han_terms(run: &str, terms: &mut Vec<String>) {
         return;
     }
     for pair in chars.windows(2) {
-        terms.push(pair.iter().collect());
+        let pair: String = pair.iter().collect();
+        if !HAN_STOP_PAIRS.contains(&pair.as_str()) {
+            terms.push(pair);
+        }
     }
 }
 
@@ -169,27 +176,27 @@ fn stop_words(lang: &str) -> &'static [&'static str] {
         "en" => &[
             "a", "an", "the", "i", "me", "my", "you", "your", "is", "are", "was", "it", "to", "of", "in", "on", "at", "for", "and",
             "or", "do", "does", "did", "can", "how", "what", "when", "why", "where", "this", "that", "be", "have", "has", "with",
-            "from", "still", "please", "help", "hi", "hello", "there", "will", "should", "would", "am", "we", "our", "its",
+            "from", "still", "please", "help", "hi", "hello", "there", "will", "should", "would", "am", "we", "our", "its", "if",
         ],
         "es" => &[
             "el", "la", "los", "las", "un", "una", "de", "del", "y", "o", "en", "a", "que", "mi", "mis", "me", "es", "por", "para",
-            "con", "se", "lo", "como", "cuando", "donde", "qué", "cómo", "hola", "ayuda", "al", "su", "tu", "yo", "ya", "pero",
+            "con", "se", "lo", "como", "cuando", "donde", "qué", "cómo", "hola", "ayuda", "al", "su", "tu", "yo", "ya", "pero", "si",
         ],
         "it" => &[
             "il", "lo", "la", "i", "gli", "le", "un", "uno", "una", "di", "del", "della", "e", "o", "in", "a", "che", "mi", "mio",
-            "mia", "miei", "è", "per", "con", "si", "come", "quando", "dove", "ciao", "aiuto", "al", "ho", "non", "ma", "da", "ancora",
+            "mia", "miei", "è", "per", "con", "si", "come", "quando", "dove", "ciao", "aiuto", "al", "ho", "non", "ma", "da", "ancora", "se",
         ],
         "fr" => &[
             "le", "la", "les", "un", "une", "de", "du", "des", "et", "ou", "en", "à", "que", "je", "j", "mon", "ma", "mes", "est",
-            "pour", "avec", "se", "comment", "quand", "où", "bonjour", "aide", "au", "pas", "ne", "l", "d", "qu", "il", "elle",
+            "pour", "avec", "se", "comment", "quand", "où", "bonjour", "aide", "au", "pas", "ne", "l", "d", "qu", "il", "elle", "si", "ça", "ca",
         ],
         "nl" => &[
             "de", "het", "een", "en", "of", "in", "op", "te", "van", "ik", "mijn", "me", "is", "voor", "met", "hoe", "wat", "wanneer",
-            "waar", "hallo", "hulp", "nog", "niet", "maar", "je", "jij", "er", "dat", "die", "aan",
+            "waar", "hallo", "hulp", "nog", "niet", "maar", "je", "jij", "er", "dat", "die", "aan", "als",
         ],
         "de" => &[
             "der", "die", "das", "den", "dem", "ein", "eine", "einen", "und", "oder", "in", "zu", "von", "ich", "mein", "meine",
-            "mich", "mir", "ist", "für", "mit", "wie", "was", "wann", "wo", "hallo", "hilfe", "noch", "nicht", "aber", "es", "auf",
+            "mich", "mir", "ist", "für", "mit", "wie", "was", "wann", "wo", "hallo", "hilfe", "noch", "nicht", "aber", "es", "auf", "wenn", "falls",
         ],
         "pt" => &[
             "o", "a", "os", "as", "um", "uma", "de", "do", "da", "e", "ou", "em", "no", "na", "que", "meu", "minha", "me", "é",
@@ -197,7 +204,7 @@ fn stop_words(lang: &str) -> &'static [&'static str] {
         ],
         "pl" => &[
             "i", "w", "na", "z", "do", "nie", "się", "sie", "jak", "co", "kiedy", "gdzie", "mój", "moj", "moja", "moje", "mi", "mnie",
-            "to", "jest", "czy", "o", "za", "od", "dla", "ale", "jeszcze", "już", "juz", "cześć", "czesc", "pomoc", "a", "że", "ze",
+            "to", "jest", "czy", "o", "za", "od", "dla", "ale", "jeszcze", "już", "juz", "cześć", "czesc", "pomoc", "a", "że", "ze", "jeśli", "jesli", "jeżeli", "jezeli",
         ],
         _ => &[],
     }
@@ -257,5 +264,23 @@ mod tests {
     fn stop_words_and_punctuation_go() {
         assert_eq!(analyze("en", "Where is my parcel?!"), ["parcel"]);
         assert!(analyze("it", "dov'è il mio pacco").contains(&"pacc".to_string()));
+    }
+
+    #[test]
+    fn if_is_no_term_in_any_language() {
+        for (lang, question) in [
+            ("en", "if"),
+            ("es", "si"),
+            ("it", "se"),
+            ("fr", "si"),
+            ("nl", "als"),
+            ("de", "wenn falls"),
+            ("pt", "se"),
+            ("pl", "jeśli jesli jeżeli"),
+            ("zh", "如果"),
+        ] {
+            assert_eq!(analyze(lang, question), Vec::<String>::new(), "{lang}: {question}");
+        }
+        assert_eq!(analyze("zh", "如果没到怎么办"), ["果没", "没到", "到怎"]);
     }
 }

@@ -138,7 +138,7 @@ const PT: &[&[&str]] = &[
 const PL: &[&[&str]] = &[
     &["paczka", "przesyłka", "przesylka", "zamówienie", "zamowienie", "paczke"],
     &["zwrot pieniędzy", "refundacja", "refund", "zwrot środków", "zwort"],
-    &["doszła", "doszla", "dotarła", "dotarla", "otrzymałem", "dostałem", "dostalem", "doręczona"],
+    &["doszła", "doszla", "dotarła", "dotarla", "otrzymałem", "dostałem", "dostalem", "doręczona", "dojdzie", "dotrze"],
     &["uszkodzona", "uszkodzony", "zniszczony", "zbity", "pęknięty"],
     &["podróbka", "podrobka", "podrobiony", "fałszywy", "falszywy", "replika"],
     &["oszustwo", "oszust", "wyłudzenie", "phishing", "scam"],
