@@ -268,10 +268,14 @@ pub fn post_message(
         body: text.to_string(),
         at: now,
     };
-    writer::append_message(store, &case.id, &mut message)?;
+    // The case moves first: if storing the message then fails, the retry finds
+    // the case in review and posts the message once (the other way round, it
+    // posted it twice, and without a retry the case kept waiting on a reply
+    // it had).
     if awaited_reply(case.status, role) {
         back_to_review(store, &case.id, caller, role, now)?;
     }
+    writer::append_message(store, &case.id, &mut message)?;
     let response = personal(201, &message).with_header(
         "location",
         format!("/api/cases/{}/messages?after={}", case.id, message.seq - 1),

@@ -3,8 +3,10 @@
 
 use crate::{api, create, resolution};
 use api_conventions::{ApiResponse, Problem};
-use case_records::{Channel, Status};
-use key_value::{KeyValue, MemoryStore};
+use case_records::writer::HookedStore;
+use case_records::{Channel, IN_FLIGHT_GRACE_SECS, Status};
+use key_value::{KeyValue, MemoryStore, StoreError};
+use std::cell::Cell;
 use serde_json::{Value, json};
 use sessions::{Role, User};
 
@@ -206,6 +208,42 @@ fn anna_opens_a_case_the_seller_answers_and_an_agent_resolves_it_with_a_partial_
         history,
         ["opened", "status_changed", "status_changed", "resolved"]
     );
+}
+
+#[test]
+fn a_reply_whose_post_fails_halfway_is_posted_once_by_the_retry() {
+    // Anna answers the case that waits on her. The store fails once: first
+    // on the case's move back to review, then (a second world) on the message.
+    for failing in ["the case", "the message"] {
+        let world = World::new();
+        let id = world.open_id(&anna(), &refund_request());
+        api::set_status(&world.cases, &agent(), &id, br#"{"status":"waiting_on_buyer"}"#, NOW + 10).unwrap();
+        let fail = Cell::new(true);
+        let store = HookedStore {
+            inner: &world.cases,
+            before_write: |_: &MemoryStore, key: &str| {
+                let target = match failing {
+                    "the case" => key == format!("case:{id}"),
+                    _ => key.starts_with(&format!("case:{id}:message:")),
+                };
+                if target && fail.replace(false) {
+                    return Err(StoreError("the store is unreachable".into()));
+                }
+                Ok(())
+            },
+        };
+        let post = || api::post_message(&store, &anna(), &id, br#"{"body":"Here are the photos."}"#, NOW + 20);
+        assert_eq!(post().unwrap_err().status, 503, "{failing} fails");
+        assert_eq!(post().unwrap().0.status, 201, "{failing} fails, then the retry");
+
+        // Past the grace an unwritten message slot holds later ones back for.
+        let listed = api::list_messages(&world.cases, &agent(), &id, "after=0", NOW + 20 + IN_FLIGHT_GRACE_SECS)
+            .unwrap()
+            .json_body();
+        let bodies: Vec<&str> = listed["messages"].as_array().unwrap().iter().map(|m| m["body"].as_str().unwrap()).collect();
+        assert_eq!(bodies, ["Here are the photos."], "{failing} fails");
+        assert_eq!(listed["status"], "in_review", "{failing} fails");
+    }
 }
 
 #[test]

@@ -368,6 +368,40 @@ pub fn release_idempotency_key(
     store.delete(&idempotency_key(user_id, key_hash))
 }
 
+/// A test store over `inner` that runs `before_write` before each write
+/// (`set`, so `set_many` too, and `compare_and_swap`): a test makes a write
+/// fail there, or does what another request would do at that moment.
+#[cfg(any(test, feature = "test-support"))]
+pub struct HookedStore<'a, F> {
+    pub inner: &'a MemoryStore,
+    pub before_write: F,
+}
+
+#[cfg(any(test, feature = "test-support"))]
+impl<F: Fn(&MemoryStore, &str) -> Result<(), StoreError>> KeyValue for HookedStore<'_, F> {
+    fn get(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
+        self.inner.get(key)
+    }
+    fn set(&self, key: &str, value: &[u8]) -> Result<(), StoreError> {
+        (self.before_write)(self.inner, key)?;
+        self.inner.set(key, value)
+    }
+    fn delete(&self, key: &str) -> Result<(), StoreError> {
+        self.inner.delete(key)
+    }
+}
+
+#[cfg(any(test, feature = "test-support"))]
+impl<F: Fn(&MemoryStore, &str) -> Result<(), StoreError>> AtomicKeyValue for HookedStore<'_, F> {
+    fn compare_and_swap(&self, key: &str, expected: Option<&[u8]>, new: &[u8]) -> Result<bool, StoreError> {
+        (self.before_write)(self.inner, key)?;
+        self.inner.compare_and_swap(key, expected, new)
+    }
+    fn increment(&self, key: &str, delta: i64) -> Result<i64, StoreError> {
+        self.inner.increment(key, delta)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -478,43 +512,13 @@ mod tests {
         assert_eq!(queue_start(&store), Some(5), "past the reopened case's new entry");
     }
 
-    /// The test store, with `before_write` run before each write (`set` and
-    /// `compare_and_swap`): a test makes a write fail there, or does what
-    /// another request would do at that moment.
-    struct Hooked<F> {
-        inner: MemoryStore,
-        before_write: F,
-    }
-
-    impl<F: Fn(&MemoryStore, &str) -> Result<(), StoreError>> KeyValue for Hooked<F> {
-        fn get(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
-            self.inner.get(key)
-        }
-        fn set(&self, key: &str, value: &[u8]) -> Result<(), StoreError> {
-            (self.before_write)(&self.inner, key)?;
-            self.inner.set(key, value)
-        }
-        fn delete(&self, key: &str) -> Result<(), StoreError> {
-            self.inner.delete(key)
-        }
-    }
-
-    impl<F: Fn(&MemoryStore, &str) -> Result<(), StoreError>> AtomicKeyValue for Hooked<F> {
-        fn compare_and_swap(&self, key: &str, expected: Option<&[u8]>, new: &[u8]) -> Result<bool, StoreError> {
-            (self.before_write)(&self.inner, key)?;
-            self.inner.compare_and_swap(key, expected, new)
-        }
-        fn increment(&self, key: &str, delta: i64) -> Result<i64, StoreError> {
-            self.inner.increment(key, delta)
-        }
-    }
-
     #[test]
     fn a_reopen_that_fails_halfway_can_be_retried_and_the_case_is_queued() {
         let failed = std::cell::Cell::new(true);
         // Fails the write of a queue entry, once.
-        let store = Hooked {
-            inner: MemoryStore::default(),
+        let inner = MemoryStore::default();
+        let store = HookedStore {
+            inner: &inner,
             before_write: |_: &MemoryStore, key: &str| {
                 let queue_position = key
                     .strip_prefix(ALL_CASES_INDEX)
@@ -527,8 +531,8 @@ mod tests {
             },
         };
         insert_case(&store, &new_case("EU-AAAA-AAAA", "u-anna", None, Channel::Chat)).unwrap();
-        set_status(&store.inner, "EU-AAAA-AAAA", Status::Resolved, 1);
-        open_queue(&store.inner, 1 + IN_FLIGHT_GRACE_SECS);
+        set_status(store.inner, "EU-AAAA-AAAA", Status::Resolved, 1);
+        open_queue(store.inner, 1 + IN_FLIGHT_GRACE_SECS);
         failed.set(false);
 
         let reopen = || {
@@ -543,15 +547,16 @@ mod tests {
         };
         assert!(reopen().is_err(), "the queue entry's write fails");
         reopen().expect("the retry reopens the case");
-        assert_eq!(ids(open_queue(&store.inner, 101).cases), ["EU-AAAA-AAAA"]);
+        assert_eq!(ids(open_queue(store.inner, 101).cases), ["EU-AAAA-AAAA"]);
         assert_eq!(open_cases(&store, "chat").unwrap(), 1);
     }
 
     #[test]
     fn a_walk_between_listing_a_reopened_case_and_storing_it_does_not_pass_it() {
         // Walks the open queue, as another request would, just before a case is stored.
-        let store = Hooked {
-            inner: MemoryStore::default(),
+        let inner = MemoryStore::default();
+        let store = HookedStore {
+            inner: &inner,
             before_write: |inner: &MemoryStore, key: &str| {
                 if key.starts_with(&case_key("")) {
                     open_queue(inner, 100);
@@ -559,16 +564,16 @@ mod tests {
                 Ok(())
             },
         };
-        insert_case(&store.inner, &new_case("EU-AAAA-AAAA", "u-anna", None, Channel::Email)).unwrap();
-        set_status(&store.inner, "EU-AAAA-AAAA", Status::Resolved, 2);
+        insert_case(store.inner, &new_case("EU-AAAA-AAAA", "u-anna", None, Channel::Email)).unwrap();
+        set_status(store.inner, "EU-AAAA-AAAA", Status::Resolved, 2);
         update_case::<StoreError>(&store, "EU-AAAA-AAAA", |c| {
             c.status = Status::InReview;
             c.updated_at = 100;
             Ok(())
         })
         .unwrap();
-        assert_eq!(queue_start(&store.inner), Some(2), "past the settled entry, not the new one");
-        assert_eq!(ids(open_queue(&store.inner, 101).cases), ["EU-AAAA-AAAA"]);
+        assert_eq!(queue_start(store.inner), Some(2), "past the settled entry, not the new one");
+        assert_eq!(ids(open_queue(store.inner, 101).cases), ["EU-AAAA-AAAA"]);
     }
 
     #[test]
