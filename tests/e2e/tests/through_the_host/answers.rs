@@ -43,6 +43,8 @@ async fn anna_asks_about_her_orders_and_rates_the_answer() {
     assert_eq!(shipped["lang"], "it");
     let text = shipped["answer"].as_str().unwrap();
     assert!(text.contains("Poste Italiane") && text.contains("TRKT5WQ2IT"), "{text}");
+    // Dates as Italian writes them: shipped a day after the order, three days ago.
+    assert!(text.contains("spedito il 21 novembre 2026"), "{text}");
     assert_eq!(shipped["sources"][0]["lang"], "it");
     assert_eq!(shipped["suggestions"]["message_seller"], true);
     assert_eq!(shipped["generated"], false);
