@@ -12,6 +12,15 @@ import { caseSummary } from './view-cases.js';
 /** Presence lasts five minutes unless refreshed; refresh well before. */
 const PRESENCE_REFRESH_MS = 60_000;
 
+/** The queue's age filter, in minutes: cases opened at least this long ago. */
+const QUEUE_AGES = [60, 240, 1440, 4320];
+
+/** `240` → "4 hours", `1440` → "1 day", in the page's language. */
+function duration(minutes) {
+  const [value, unit] = minutes % 1440 === 0 ? [minutes / 1440, 'day'] : [minutes / 60, 'hour'];
+  return new Intl.NumberFormat(lang(), { style: 'unit', unit, unitDisplay: 'long' }).format(value);
+}
+
 export async function renderAgent(view) {
   if (!hasRole('agent')) {
     title(t('agent.title'));
@@ -95,6 +104,7 @@ async function loadQueue(card, state) {
     select('status', ['open', 'in_review', 'waiting_on_buyer', 'waiting_on_seller', 'resolved', 'closed'].map((s) => [s, label('case.status', s)])),
     select('lang', LANGUAGES.map((code) => [code, languageName(code)])),
     select('channel', ['email', 'chat', 'phone'].map((c) => [c, label('channel', c)])),
+    select('min_age_minutes', QUEUE_AGES.map((minutes) => [String(minutes), t('queue.age_at_least', { age: duration(minutes) })])),
   );
   const results = h('div', { id: 'queue-results', 'aria-live': 'polite' }, loading());
   const focused = document.activeElement?.id;

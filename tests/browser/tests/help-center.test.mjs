@@ -295,6 +295,12 @@ test('the agent goes online, picks the case from the queue and resolves it with 
   await page.locator('#presence-toggle').click();
   await page.getByText(en['presence.online']).waitFor();
   await page.locator(`#queue-list li[data-case="${id}"]`).waitFor();
+  // Every case here opened at the pinned clock's time: none has waited an hour.
+  await page.selectOption('#queue-min_age_minutes', '60');
+  await page.getByText(en['queue.empty']).waitFor();
+  assert.equal(await page.locator('#queue-min_age_minutes option:checked').innerText(), fill(en['queue.age_at_least'], { age: '1 hour' }));
+  await page.selectOption('#queue-min_age_minutes', '');
+  await page.locator(`#queue-list li[data-case="${id}"]`).waitFor();
   // How the answers did: the question Anna asked before opening her case is counted.
   await page.locator('#report-table').waitFor();
   const questions = await page.locator('#report-table tbody td.number:nth-child(3)').allTextContents();
