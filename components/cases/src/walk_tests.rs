@@ -6,9 +6,9 @@ use api_conventions::{ApiResponse, Problem};
 use case_records::writer::HookedStore;
 use case_records::{Channel, IN_FLIGHT_GRACE_SECS, Status};
 use key_value::{KeyValue, MemoryStore, StoreError};
-use std::cell::Cell;
 use serde_json::{Value, json};
 use sessions::{Role, User};
+use std::cell::Cell;
 
 const NOW: i64 = 1_795_000_000;
 
