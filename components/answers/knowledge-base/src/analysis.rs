@@ -104,12 +104,12 @@ fn tokens(text: &str) -> Vec<Token> {
     out
 }
 
-/// Overlapping pairs of a Han run; a lone character stands for itself unless
-/// it is a grammatical particle.
 /// Pairs that say how or whether a question is asked, not what about:
 /// "如果" (if), "怎么" and "么办" (how / what to do), "什么" (what), "为什" (why).
 const HAN_STOP_PAIRS: [&str; 5] = ["如果", "怎么", "么办", "什么", "为什"];
 
+/// Overlapping pairs of a Han run, but for [`HAN_STOP_PAIRS`]; a lone
+/// character stands for itself unless it is a grammatical particle.
 fn han_terms(run: &str, terms: &mut Vec<String>) {
     let chars: Vec<char> = run.chars().collect();
     if chars.len() == 1 {
