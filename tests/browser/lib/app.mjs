@@ -68,6 +68,7 @@ export async function startApp() {
     base,
     log: () => log,
     async stop() {
+      writeFileSync(join(ROOT, 'target/browser-host.log'), log);
       child.kill('SIGINT');
       await new Promise((r) => (child.exitCode !== null ? r() : child.once('exit', r)));
       rmSync(dir, { recursive: true, force: true });

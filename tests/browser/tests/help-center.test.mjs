@@ -59,7 +59,7 @@ async function talkToTheTeam(page, strings) {
   return channels;
 }
 
-/** Sends the request by `channel` with a double click; returns the new case's id. */
+/** Sends the request by `channel` with a double click; returns the new case's id once the case is shown. */
 async function sendRequest(page, strings, channel, description) {
   await page.locator(`#channel-${channel}`).check();
   await page.getByLabel(strings['contact.description'], { exact: true }).fill(description);
@@ -67,6 +67,8 @@ async function sendRequest(page, strings, channel, description) {
   await page.waitForURL(/\/cases\/[^/]+$/);
   const id = decodeURIComponent(new URL(page.url()).pathname.split('/').pop());
   await page.getByRole('heading', { level: 1, name: fill(strings['case.title'], { id }) }).waitFor();
+  // The heading is there while the case loads; its messages come with the rest of it.
+  await page.locator('#messages-title').waitFor();
   return id;
 }
 
@@ -144,7 +146,8 @@ test("Anna's walk in Italian: her profile's language, a recently viewed item, ph
   await page.getByRole('heading', { level: 1, name: it['help.title'] }).waitFor();
   assert.equal(await page.getAttribute('html', 'lang'), 'it');
   assert.equal(await page.locator('#lang-switcher').inputValue(), 'it');
-  assert.ok(await page.getByRole('heading', { name: it['ask.title'], exact: true }).isVisible());
+  // The heading turns Italian at once; the question form follows once her orders and items are in.
+  await page.getByRole('heading', { name: it['ask.title'], exact: true }).waitFor();
   await screen(page, 'it-01-signed-in');
 
   await page.getByLabel(it['ask.about_item'], { exact: true }).check();
@@ -160,10 +163,7 @@ test("Anna's walk in Italian: her profile's language, a recently viewed item, ph
   await screen(page, 'it-03-contact-options');
 
   const id = await sendRequest(page, it, 'chat', 'Vorrei sapere se il venditore spedisce anche in Olanda.');
-  // The messages section renders once the case's messages have loaded: wait for it, then check.
-  const messagesHeading = page.getByRole('heading', { name: it['case.messages'], exact: true });
-  await messagesHeading.waitFor();
-  assert.ok(await messagesHeading.isVisible());
+  assert.ok(await page.getByRole('heading', { name: it['case.messages'], exact: true }).isVisible());
   await writeMessage(page, it, it['case.your_message'], 'Buongiorno, aspetto una risposta in chat.');
   assert.ok(await page.getByText(fill(it['case.title'], { id })).first().isVisible());
   await screen(page, 'it-04-case-chat');

@@ -335,7 +335,7 @@ fn member_key(id: &str) -> String {
     format!("member:{id}")
 }
 /// The summaries of the orders a user is buyer or seller of: a list is one
-/// read, not one per order (`writer::save_order` keeps the copies in step).
+/// read, not one per order (the seed writes them with the orders).
 fn orders_of_key(user_id: &str) -> String {
     format!("orders-of:{user_id}")
 }

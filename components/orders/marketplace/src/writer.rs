@@ -19,36 +19,6 @@ fn protection_fee(price: i64) -> i64 {
 /// How long after delivery the buyer can still report a problem.
 pub const PROTECTION_AFTER_DELIVERY: i64 = 2 * DAY;
 
-pub fn save_item(store: &impl KeyValue, item: &Item) -> Result<(), StoreError> {
-    store.set_json(&item_key(&item.id), item)
-}
-
-pub fn save_member(store: &impl KeyValue, member: &Member) -> Result<(), StoreError> {
-    store.set_json(&member_key(&member.id), member)
-}
-
-/// Saves an order with its item and parties as they are now (save those
-/// first), and its summary in its parties' and the agents' lists.
-pub fn save_order(store: &impl KeyValue, order: &Order) -> Result<(), StoreError> {
-    let facts = OrderFacts {
-        order: order.clone(),
-        item: item(store, &order.item_id)?,
-        buyer: member(store, &order.buyer_id)?,
-        seller: member(store, &order.seller_id)?,
-    };
-    store.set_json(&order_key(&order.id), &facts)?;
-    let summary = OrderSummary::of(order, facts.item.map(|i| i.title));
-    for key in [orders_of_key(&order.buyer_id), orders_of_key(&order.seller_id), ALL_ORDERS_KEY.to_string()] {
-        let mut orders: Vec<OrderSummary> = store.get_json(&key)?.unwrap_or_default();
-        match orders.iter_mut().find(|o| o.id == order.id) {
-            Some(copy) => *copy = summary.clone(),
-            None => orders.push(summary.clone()),
-        }
-        store.set_json(&key, &orders)?;
-    }
-    Ok(())
-}
-
 /// Records that `user_id` viewed `item_id`: moved to the front, at most [`RECENT_LIMIT`] kept.
 pub fn record_view(store: &impl KeyValue, user_id: &str, item_id: &str, now: i64) -> Result<Vec<RecentView>, StoreError> {
     let mut views = recent_views(store, user_id)?;
@@ -60,32 +30,67 @@ pub fn record_view(store: &impl KeyValue, user_id: &str, item_id: &str, now: i64
 }
 
 /// Seeds the demo marketplace once; `true` when it did so now.
+///
+/// Two first requests can seed at the same time (the page asks for orders
+/// and recent items at once), and a reader must never see half of it: every
+/// key is written once, whole, and a list only after the records it names.
+/// A second seeder writes the same records again (its dates a moment later);
+/// the marker goes last.
 pub fn ensure_seeded(store: &impl KeyValue, now: i64) -> Result<bool, StoreError> {
     if store.get(SEEDED_MARKER)?.is_some() {
         return Ok(false);
     }
-    for member in members(now) {
-        save_member(store, &member)?;
-    }
-    for item in items() {
-        save_item(store, &item)?;
-    }
+    let (records, lists) = seed(now)?;
+    store.set_many(&records)?;
+    store.set_many(&lists)?;
+    store.set(SEEDED_MARKER, b"1")?;
+    Ok(true)
+}
+
+type Entries = Vec<(String, Vec<u8>)>;
+
+fn entry<T: Serialize>(key: String, value: &T) -> Result<(String, Vec<u8>), StoreError> {
+    let bytes = serde_json::to_vec(value).map_err(|e| StoreError(format!("seed: cannot encode {key:?}: {e}")))?;
+    Ok((key, bytes))
+}
+
+/// The demo marketplace as of `now`: its records (members, items, orders),
+/// then the lists that name them (each user's orders, every order, recent views).
+fn seed(now: i64) -> Result<(Entries, Entries), StoreError> {
+    let members = members(now);
     let items = items();
+    let mut records = Vec::new();
+    for member in &members {
+        records.push(entry(member_key(&member.id), member)?);
+    }
+    for item in &items {
+        records.push(entry(item_key(&item.id), item)?);
+    }
+    let mut order_lists: std::collections::BTreeMap<String, Vec<OrderSummary>> = Default::default();
     for spec in order_specs() {
         let item = items.iter().find(|i| i.id == spec.item_id).ok_or_else(|| StoreError(format!("seed: no item {}", spec.item_id)))?;
-        save_order(store, &build_order(&spec, item, now))?;
+        let order = build_order(&spec, item, now);
+        let party = |id: &str| members.iter().find(|m| m.id == id).cloned();
+        let summary = OrderSummary::of(&order, Some(item.title.clone()));
+        for key in [orders_of_key(&order.buyer_id), orders_of_key(&order.seller_id), ALL_ORDERS_KEY.to_string()] {
+            order_lists.entry(key).or_default().push(summary.clone());
+        }
+        let facts = OrderFacts { buyer: party(&order.buyer_id), seller: party(&order.seller_id), item: Some(item.clone()), order };
+        records.push(entry(order_key(&facts.order.id), &facts)?);
+    }
+    let mut lists = Vec::new();
+    for (key, orders) in order_lists {
+        lists.push(entry(key, &orders)?);
     }
     for (user, views) in [
         ("u-anna", &[("itm-J7R2A", 2 * HOUR), ("itm-U4K8T", DAY), ("itm-Q8B5Z", 3 * DAY)][..]),
         ("u-marco", &[("itm-Z9F4E", 5 * HOUR), ("itm-J7R2A", 2 * DAY)][..]),
     ] {
-        // Oldest first, so the newest ends up in front.
-        for (item_id, ago) in views.iter().rev() {
-            record_view(store, user, item_id, now - ago)?;
-        }
+        // Newest first, as `record_view` keeps them.
+        let views: Vec<RecentView> = views.iter().map(|(item_id, ago)| RecentView { item_id: item_id.to_string(), viewed_at: now - ago }).collect();
+        lists.push(entry(recent_key(user), &views)?);
     }
-    store.set(SEEDED_MARKER, b"1")?;
-    Ok(true)
+    Ok((records, lists))
 }
 
 fn members(now: i64) -> Vec<Member> {
@@ -330,16 +335,51 @@ mod tests {
         assert_eq!(facts.item.unwrap().id, "itm-V5C8J");
     }
 
-    #[test]
-    fn saving_an_order_updates_every_list_it_is_in() {
-        let store = seeded();
-        let mut order = order_for(&store, &user("u-agent", Role::Agent), "ord-M3X8D").unwrap().unwrap();
-        order.state = OrderState::Shipped;
-        save_order(&store, &order).unwrap();
-        for who in [user("u-anna", Role::Buyer), user("u-casa-verde", Role::Seller), user("u-agent", Role::Agent)] {
-            let listed = orders_for(&store, &who).unwrap();
-            assert_eq!(listed.iter().filter(|o| o.id == "ord-M3X8D").map(|o| o.state).collect::<Vec<_>>(), [OrderState::Shipped]);
+    /// A store that a test looks at after every write, as a request running
+    /// at the same time would.
+    struct Watched<'a> {
+        inner: MemoryStore,
+        after_write: &'a dyn Fn(&MemoryStore),
+    }
+
+    impl KeyValue for Watched<'_> {
+        fn get(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
+            self.inner.get(key)
         }
+        fn set(&self, key: &str, value: &[u8]) -> Result<(), StoreError> {
+            self.inner.set(key, value)?;
+            (self.after_write)(&self.inner);
+            Ok(())
+        }
+        fn delete(&self, key: &str) -> Result<(), StoreError> {
+            self.inner.delete(key)
+        }
+    }
+
+    #[test]
+    fn a_request_during_seeding_sees_each_list_whole_or_not_at_all() {
+        let anna = user("u-anna", Role::Buyer);
+        let (orders, views) = {
+            let store = seeded();
+            (orders_for(&store, &anna).unwrap().len(), recent_views(&store, "u-anna").unwrap().len())
+        };
+        let looks = std::cell::Cell::new(0);
+        let store = Watched {
+            inner: MemoryStore::default(),
+            after_write: &|store| {
+                let listed = orders_for(store, &anna).unwrap();
+                assert!(listed.is_empty() || listed.len() == orders, "{} of Anna's {orders} orders", listed.len());
+                for summary in &listed {
+                    assert!(order_for(store, &anna, &summary.id).unwrap().is_some(), "{} is listed before it is written", summary.id);
+                }
+                let viewed = recent_views(store, "u-anna").unwrap().len();
+                assert!(viewed == 0 || viewed == views, "{viewed} of Anna's {views} recent views");
+                looks.set(looks.get() + 1);
+            },
+        };
+        assert!(ensure_seeded(&store, NOW).unwrap());
+        assert!(looks.get() > 20, "looked {} times", looks.get());
+        assert_eq!(store.inner.keys(), seeded().keys());
     }
 
     #[test]

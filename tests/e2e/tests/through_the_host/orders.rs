@@ -169,6 +169,37 @@ async fn anna_sees_her_orders_in_every_state_and_her_recent_items() {
     app.shutdown().await;
 }
 
+/// A fresh app seeds the demo marketplace on first use, and the page's first
+/// requests come together (orders and recent items): each must see all of
+/// it, never the part another request has written so far, and none of it may
+/// be lost. A race shows only now and then, so three fresh apps are tried.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_first_requests_at_once_each_see_the_whole_marketplace() {
+    for attempt in 0..3 {
+        let app = std::sync::Arc::new(start_app(&format!("orders-first-at-once-{attempt}"), NOW, &[]).await);
+        let anna = app.sign_in("anna@example.com").await;
+        let tasks: Vec<_> = ["/api/orders", "/api/items/recent"]
+            .into_iter()
+            .cycle()
+            .take(24)
+            .map(|path| {
+                let (app, anna) = (app.clone(), anna.clone());
+                tokio::spawn(async move { (path, app.get_as(&anna, path).await) })
+            })
+            .collect();
+        for task in tasks {
+            let (path, reply) = task.await.unwrap();
+            assert_eq!(reply.status, 200, "{path}: {}", reply.text);
+            let (list, whole) = match path {
+                "/api/orders" => ("orders", 7),
+                _ => ("items", 3),
+            };
+            assert_eq!(reply.json()[list].as_array().unwrap().len(), whole, "{path}: {}", reply.text);
+        }
+        assert_eq!(ids(&app.get_as(&anna, "/api/orders").await).len(), 7, "and after");
+    }
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn nobody_sees_what_is_not_theirs() {
     let app = start_app("orders-isolation", NOW, &[]).await;
