@@ -117,7 +117,7 @@ async function loadQueue(card, state) {
       results,
       // A walk cut short (`next_after`) counted only the cases it read: at least that many.
       h('p', { class: 'muted' }, t('queue.count', { count: `${queue.total ?? cases.length}${queue.next_after == null ? '' : '+'}` })),
-      cases.length ? h('ul', { class: 'list', id: 'queue-list' }, cases.map(caseSummary)) : h('p', {}, t('queue.empty')),
+      cases.length ? h('ul', { class: 'list', id: 'queue-list' }, cases.map((item) => caseSummary(item, { queue: true }))) : h('p', {}, t('queue.empty')),
     );
   } catch (err) {
     replace(results, loadFailed(err, () => loadQueue(card, state)));

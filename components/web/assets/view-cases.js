@@ -5,7 +5,7 @@
 
 import { Api } from './api.js';
 import { h, replace, field, formError, clearErrors, showFieldError, focus } from './dom.js';
-import { t, label, dateTime, money, isoDate, toDate } from './i18n.js';
+import { t, label, languageName, dateTime, money, isoDate, toDate } from './i18n.js';
 import { session, hasRole, link, title, heading, loading, loadFailed, showError, statusBadge } from './ui.js';
 import { resolutionForm } from './view-agent.js';
 
@@ -30,7 +30,7 @@ export async function renderCases(view) {
     return;
   }
   const cases = page.cases ?? [];
-  const list = h('ul', { class: 'list card', id: 'case-list' }, cases.map(caseSummary));
+  const list = h('ul', { class: 'list card', id: 'case-list' }, cases.map((item) => caseSummary(item)));
   replace(
     view,
     heading(pageTitle),
@@ -48,7 +48,7 @@ function olderCases(list, before) {
     replace(holder, loading());
     try {
       const page = await Api.cases(before);
-      list.append(...(page.cases ?? []).map(caseSummary));
+      list.append(...(page.cases ?? []).map((item) => caseSummary(item)));
       holder.replaceWith(olderCases(list, page.next_before) ?? '');
     } catch (err) {
       replace(holder, loadFailed(err, load));
@@ -59,7 +59,8 @@ function olderCases(list, before) {
 }
 
 /** One case in a list (also the agents' queue). */
-export function caseSummary(item) {
+/** A case in a list; an agent's queue also says its language and topic, which decide who picks it. */
+export function caseSummary(item, { queue = false } = {}) {
   return h(
     'li',
     { 'data-case': item.id },
@@ -70,6 +71,8 @@ export function caseSummary(item) {
       'p',
       { class: 'meta' },
       h('span', {}, label('channel', item.channel)),
+      queue ? h('span', { class: 'case-lang' }, languageName(item.lang)) : null,
+      queue ? h('span', { class: 'case-topic' }, item.topic) : null,
       item.order_id ? h('span', {}, t('case.order_ref', { id: item.order_id })) : null,
       h('span', {}, t('case.opened_on', { when: dateTime(item.created_at) })),
     ),

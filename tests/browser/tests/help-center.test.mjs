@@ -208,13 +208,14 @@ test("Anna's walk in Chinese on a 360 px phone: strings in Chinese, phone never 
 async function annaOpensCase(orderId, question, channel) {
   const anna = await apiAs(app.base, 'anna@example.com');
   const answer = await anna('POST', '/api/answers', { question, order_id: orderId, lang: 'en' });
+  const topic = answer.topic ?? 'item-not-received';
   const created = await anna(
     'POST',
     '/api/cases',
-    { conversation_id: answer.conversation_id, order_id: orderId, topic: answer.topic ?? 'item-not-received', channel, description: question, lang: 'en' },
+    { conversation_id: answer.conversation_id, order_id: orderId, topic, channel, description: question, lang: 'en' },
     { 'idempotency-key': `browser-test-${orderId}-${channel}` },
   );
-  return { anna, id: created.id };
+  return { anna, id: created.id, topic };
 }
 
 test("a closed channel says when it opens, in the user's language and time zone", async () => {
@@ -286,7 +287,7 @@ test('the seller answers a case about their order', async () => {
 
 test('the agent goes online, picks the case from the queue and resolves it with a partial refund', async () => {
   const en = STRINGS.en;
-  const { anna, id } = await annaOpensCase('ord-M3X8D', 'The cushion covers are a different colour from the photos.', 'chat');
+  const { anna, id, topic } = await annaOpensCase('ord-M3X8D', 'The cushion covers are a different colour from the photos.', 'chat');
   const page = await newPage(browser, { locale: 'en-GB' });
   await page.goto(`${app.base}/`);
   await page.selectOption('#lang-switcher', 'en');
@@ -295,6 +296,12 @@ test('the agent goes online, picks the case from the queue and resolves it with 
   await page.locator('#presence-toggle').click();
   await page.getByText(en['presence.online']).waitFor();
   await page.locator(`#queue-list li[data-case="${id}"]`).waitFor();
+  const row = page.locator(`#queue-list li[data-case="${id}"]`);
+  assert.deepEqual(
+    [await row.locator('.case-lang').innerText(), await row.locator('.case-topic').innerText()],
+    ['English', topic],
+    'a queued case says its language and topic',
+  );
   // Every case here opened at the pinned clock's time: none has waited an hour.
   await page.selectOption('#queue-min_age_minutes', '60');
   await page.getByText(en['queue.empty']).waitFor();
