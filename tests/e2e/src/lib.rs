@@ -2,7 +2,7 @@
 //! on a free loopback port, talk to it, and start the real servers it needs.
 
 use anyhow::{Context, Result, bail};
-use spin_host::{App, AppOptions, Clock, Server};
+use spin_host::{App, AppOptions, Clock, LogSink, Server};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -322,6 +322,7 @@ pub fn fixture_options(state_dir: &Path) -> AppOptions {
     let mut options = AppOptions::new(repo_root().join("tests/fixtures/spin.toml"));
     options.state_dir = Some(state_dir.to_path_buf());
     options.cache_dir = Some(shared_compile_cache());
+    options.log_sink = quiet_log();
     options
         .variables
         .insert("api_key".into(), "fixture-key".into());
@@ -361,8 +362,16 @@ pub fn app_options(state_dir: &Path) -> AppOptions {
     let mut options = AppOptions::new(repo_root().join("spin.toml"));
     options.state_dir = Some(state_dir.to_path_buf());
     options.cache_dir = Some(shared_compile_cache());
+    options.log_sink = quiet_log();
     options.runtime_config = Some(runtime_config(state_dir, APP_RUNTIME_CONFIG));
     options
+}
+
+/// Request lines kept in memory: on stderr, the lines of every test's app
+/// would bury a failing test's own message (a test reads them back with its
+/// own [`LogSink::memory`]).
+fn quiet_log() -> LogSink {
+    LogSink::memory()
 }
 
 /// One compile cache for every app the tests start (keyed by each
