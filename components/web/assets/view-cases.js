@@ -58,7 +58,6 @@ function olderCases(list, before) {
   return holder;
 }
 
-/** One case in a list (also the agents' queue). */
 /** A case in a list; an agent's queue also says its language and topic, which decide who picks it. */
 export function caseSummary(item, { queue = false } = {}) {
   return h(

@@ -66,11 +66,11 @@ fn seed(now: i64) -> Result<(Entries, Entries), StoreError> {
     for item in &items {
         records.push(entry(item_key(&item.id), item)?);
     }
+    let party = |id: &str| members.iter().find(|m| m.id == id).cloned();
     let mut order_lists: std::collections::BTreeMap<String, Vec<OrderSummary>> = Default::default();
     for spec in order_specs() {
         let item = items.iter().find(|i| i.id == spec.item_id).ok_or_else(|| StoreError(format!("seed: no item {}", spec.item_id)))?;
         let order = build_order(&spec, item, now);
-        let party = |id: &str| members.iter().find(|m| m.id == id).cloned();
         let summary = OrderSummary::of(&order, Some(item.title.clone()));
         for key in [orders_of_key(&order.buyer_id), orders_of_key(&order.seller_id), ALL_ORDERS_KEY.to_string()] {
             order_lists.entry(key).or_default().push(summary.clone());

@@ -176,7 +176,9 @@ async fn anna_sees_her_orders_in_every_state_and_her_recent_items() {
 #[tokio::test(flavor = "multi_thread")]
 async fn the_first_requests_at_once_each_see_the_whole_marketplace() {
     for attempt in 0..3 {
-        let app = std::sync::Arc::new(start_app(&format!("orders-first-at-once-{attempt}"), NOW, &[]).await);
+        let app = std::sync::Arc::new(
+            start_app(&format!("orders-first-at-once-{attempt}"), NOW, &[]).await,
+        );
         let anna = app.sign_in("anna@example.com").await;
         let tasks: Vec<_> = ["/api/orders", "/api/items/recent"]
             .into_iter()
@@ -194,9 +196,18 @@ async fn the_first_requests_at_once_each_see_the_whole_marketplace() {
                 "/api/orders" => ("orders", 7),
                 _ => ("items", 3),
             };
-            assert_eq!(reply.json()[list].as_array().unwrap().len(), whole, "{path}: {}", reply.text);
+            assert_eq!(
+                reply.json()[list].as_array().unwrap().len(),
+                whole,
+                "{path}: {}",
+                reply.text
+            );
         }
-        assert_eq!(ids(&app.get_as(&anna, "/api/orders").await).len(), 7, "and after");
+        assert_eq!(
+            ids(&app.get_as(&anna, "/api/orders").await).len(),
+            7,
+            "and after"
+        );
     }
 }
 
