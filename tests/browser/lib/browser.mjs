@@ -32,10 +32,10 @@ export async function newPage(browser, { locale = 'en-GB', timezoneId = 'Europe/
   const page = await context.newPage();
   const errors = [];
   page.on('pageerror', (error) => errors.push(error));
-  // What the page could not fetch, for reading a failed run: printed as TAP comments.
-  page.on('requestfailed', (request) => console.log(`# ${request.method()} ${request.url()} failed: ${request.failure()?.errorText}`));
+  // What the page could not fetch, for reading a failed run (the test runner prints it as a TAP comment).
+  page.on('requestfailed', (request) => console.log(`${request.method()} ${request.url()} failed: ${request.failure()?.errorText}`));
   page.on('response', (response) => {
-    if (response.status() >= 500) console.log(`# ${response.request().method()} ${response.url()}: ${response.status()}`);
+    if (response.status() >= 500) console.log(`${response.request().method()} ${response.url()}: ${response.status()}`);
   });
   page.errors = errors;
   return page;
