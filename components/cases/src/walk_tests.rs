@@ -3,7 +3,7 @@
 
 use crate::{api, create, resolution};
 use api_conventions::{ApiResponse, Problem};
-use case_records::writer::HookedStore;
+use key_value::HookedStore;
 use case_records::{Channel, IN_FLIGHT_GRACE_SECS, Status};
 use key_value::{KeyValue, MemoryStore, StoreError};
 use serde_json::{Value, json};

@@ -153,6 +153,27 @@ impl KeyValue for MemoryStore {
     }
 }
 
+/// A test store over `inner` that runs `before_write` before each write
+/// (`set`, so `set_many` too): a test makes a write fail there, or looks at
+/// the store as a request running at that moment would see it.
+pub struct HookedStore<'a, F> {
+    pub inner: &'a MemoryStore,
+    pub before_write: F,
+}
+
+impl<F: Fn(&MemoryStore, &str) -> Result<(), StoreError>> KeyValue for HookedStore<'_, F> {
+    fn get(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
+        self.inner.get(key)
+    }
+    fn set(&self, key: &str, value: &[u8]) -> Result<(), StoreError> {
+        (self.before_write)(self.inner, key)?;
+        self.inner.set(key, value)
+    }
+    fn delete(&self, key: &str) -> Result<(), StoreError> {
+        self.inner.delete(key)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -2,7 +2,7 @@
 //! write at once goes through compare-and-swap or an atomic increment.
 
 use super::*;
-use key_value::MemoryStore;
+use key_value::{HookedStore, MemoryStore};
 
 /// The atomic operations of `wasi:keyvalue/atomics`, over a [`KeyValue`] store.
 pub trait AtomicKeyValue: KeyValue {
@@ -368,30 +368,7 @@ pub fn release_idempotency_key(
     store.delete(&idempotency_key(user_id, key_hash))
 }
 
-/// A test store over `inner` that runs `before_write` before each write
-/// (`set`, so `set_many` too, and `compare_and_swap`): a test makes a write
-/// fail there, or does what another request would do at that moment.
-#[cfg(any(test, feature = "test-support"))]
-pub struct HookedStore<'a, F> {
-    pub inner: &'a MemoryStore,
-    pub before_write: F,
-}
-
-#[cfg(any(test, feature = "test-support"))]
-impl<F: Fn(&MemoryStore, &str) -> Result<(), StoreError>> KeyValue for HookedStore<'_, F> {
-    fn get(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
-        self.inner.get(key)
-    }
-    fn set(&self, key: &str, value: &[u8]) -> Result<(), StoreError> {
-        (self.before_write)(self.inner, key)?;
-        self.inner.set(key, value)
-    }
-    fn delete(&self, key: &str) -> Result<(), StoreError> {
-        self.inner.delete(key)
-    }
-}
-
-#[cfg(any(test, feature = "test-support"))]
+/// A compare-and-swap is a write too: the test's hook runs before it.
 impl<F: Fn(&MemoryStore, &str) -> Result<(), StoreError>> AtomicKeyValue for HookedStore<'_, F> {
     fn compare_and_swap(&self, key: &str, expected: Option<&[u8]>, new: &[u8]) -> Result<bool, StoreError> {
         (self.before_write)(self.inner, key)?;

@@ -252,7 +252,7 @@ fn build_order(spec: &OrderSpec, item: &Item, now: i64) -> Order {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use key_value::MemoryStore;
+    use key_value::{HookedStore, MemoryStore};
 
     const NOW: i64 = 1_795_428_000; // 2026-11-23T10:00:00Z
 
@@ -335,27 +335,6 @@ mod tests {
         assert_eq!(facts.item.unwrap().id, "itm-V5C8J");
     }
 
-    /// A store that a test looks at after every write, as a request running
-    /// at the same time would.
-    struct Watched<'a> {
-        inner: MemoryStore,
-        after_write: &'a dyn Fn(&MemoryStore),
-    }
-
-    impl KeyValue for Watched<'_> {
-        fn get(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
-            self.inner.get(key)
-        }
-        fn set(&self, key: &str, value: &[u8]) -> Result<(), StoreError> {
-            self.inner.set(key, value)?;
-            (self.after_write)(&self.inner);
-            Ok(())
-        }
-        fn delete(&self, key: &str) -> Result<(), StoreError> {
-            self.inner.delete(key)
-        }
-    }
-
     #[test]
     fn a_request_during_seeding_sees_each_list_whole_or_not_at_all() {
         let anna = user("u-anna", Role::Buyer);
@@ -363,23 +342,30 @@ mod tests {
             let store = seeded();
             (orders_for(&store, &anna).unwrap().len(), recent_views(&store, "u-anna").unwrap().len())
         };
+        // What a request running at that moment would see.
+        let look = |store: &MemoryStore| {
+            let listed = orders_for(store, &anna).unwrap();
+            assert!(listed.is_empty() || listed.len() == orders, "{} of Anna's {orders} orders", listed.len());
+            for summary in &listed {
+                assert!(order_for(store, &anna, &summary.id).unwrap().is_some(), "{} is listed before it is written", summary.id);
+            }
+            let viewed = recent_views(store, "u-anna").unwrap().len();
+            assert!(viewed == 0 || viewed == views, "{viewed} of Anna's {views} recent views");
+        };
         let looks = std::cell::Cell::new(0);
-        let store = Watched {
-            inner: MemoryStore::default(),
-            after_write: &|store| {
-                let listed = orders_for(store, &anna).unwrap();
-                assert!(listed.is_empty() || listed.len() == orders, "{} of Anna's {orders} orders", listed.len());
-                for summary in &listed {
-                    assert!(order_for(store, &anna, &summary.id).unwrap().is_some(), "{} is listed before it is written", summary.id);
-                }
-                let viewed = recent_views(store, "u-anna").unwrap().len();
-                assert!(viewed == 0 || viewed == views, "{viewed} of Anna's {views} recent views");
+        let inner = MemoryStore::default();
+        let store = HookedStore {
+            inner: &inner,
+            before_write: |store: &MemoryStore, _: &str| {
+                look(store);
                 looks.set(looks.get() + 1);
+                Ok(())
             },
         };
         assert!(ensure_seeded(&store, NOW).unwrap());
+        look(&inner);
         assert!(looks.get() > 20, "looked {} times", looks.get());
-        assert_eq!(store.inner.keys(), seeded().keys());
+        assert_eq!(inner.keys(), seeded().keys());
     }
 
     #[test]
