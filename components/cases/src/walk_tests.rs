@@ -3,9 +3,8 @@
 
 use crate::{api, create, resolution};
 use api_conventions::{ApiResponse, Problem};
-use key_value::HookedStore;
 use case_records::{Channel, IN_FLIGHT_GRACE_SECS, Status};
-use key_value::{KeyValue, MemoryStore, StoreError};
+use key_value::{HookedStore, KeyValue, MemoryStore, StoreError};
 use serde_json::{Value, json};
 use sessions::{Role, User};
 use std::cell::Cell;
